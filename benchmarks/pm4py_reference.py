@@ -1,0 +1,186 @@
+"""pm4py oracle: reference values for the parity tests, and pm4py timings for the benchmark.
+
+pm4py is AGPL: Portolan never imports it. Run this script with an interpreter that has pm4py,
+e.g. ``/tmp/pm4py-venv/bin/python benchmarks/pm4py_reference.py reference`` (writes
+``tests/engine/data/pm4py_reference_{servicenow,volvo}.json``) or
+``... bench FILE --preset servicenow`` (prints one JSON object of timings).
+
+Both logs are read with the correct timestamp format (ServiceNow is day-first) and the same
+mapping as Portolan's presets; ``pm4py.format_dataframe`` sorts by (case, timestamp, file row),
+the same stable order as Portolan.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import hashlib
+import io
+import json
+import resource
+import sys
+import time
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "data" / "itsm"
+OUT = ROOT / "tests" / "engine" / "data"
+
+LOGS: dict[str, dict[str, Any]] = {
+    "servicenow": {
+        "path": DATA / "servicenow-incidents" / "incident_event_log.zip",
+        "case": "number",
+        "activity": "incident_state",
+        "timestamp": "sys_updated_at",
+        "format": "%d/%m/%Y %H:%M",
+    },
+    "volvo": {
+        "path": DATA / "volvo-incidents" / "volvo-it-incidents-bpic2013.zip",
+        "case": "SR Number",
+        "activity": "Activity",
+        "timestamp": "Change Date+Time",
+        "format": "ISO8601",
+    },
+}
+MAX_VARIANTS = 500
+
+
+def quiet_import_pm4py() -> Any:
+    """Import pm4py without its banner on stdout."""
+    with contextlib.redirect_stdout(io.StringIO()):
+        import pm4py
+    return pm4py
+
+
+def read_frame(path: Path, spec: dict[str, Any]) -> pd.DataFrame:
+    """Read the mapped columns of a CSV (in a zip: its one non-__MACOSX csv) or a Parquet file."""
+    cols = [spec["case"], spec["activity"], spec["timestamp"]]
+    if path.suffix == ".parquet":
+        return pd.read_parquet(path, columns=cols)
+    if path.suffix == ".zip":
+        with zipfile.ZipFile(path) as archive:
+            (name,) = [
+                n for n in archive.namelist() if n.endswith(".csv") and not n.startswith("__MACOSX/")
+            ]
+            with archive.open(name) as fh:
+                return pd.read_csv(fh, usecols=cols, dtype=str, encoding="utf-8-sig")
+    return pd.read_csv(path, usecols=cols, dtype=str, encoding="utf-8-sig")
+
+
+def prepare(pm4py: Any, df: pd.DataFrame, spec: dict[str, Any]) -> pd.DataFrame:
+    """Parse timestamps with the known format (to UTC) and let pm4py format and sort the frame."""
+    df[spec["timestamp"]] = pd.to_datetime(df[spec["timestamp"]], format=spec["format"], utc=True)
+    return pm4py.format_dataframe(
+        df, case_id=spec["case"], activity_key=spec["activity"], timestamp_key=spec["timestamp"]
+    )
+
+
+def analyses(pm4py: Any, log: pd.DataFrame) -> dict[str, Any]:
+    """The pm4py calls Portolan's ``analyze`` is compared with."""
+    dfg, start, end = pm4py.discover_dfg(log)
+    mean_dfg, _, _ = pm4py.discover_performance_dfg(log)
+    variants = pm4py.get_variants(log)
+    durations = np.asarray(pm4py.get_all_case_durations(log), dtype=float)
+    return {"dfg": dfg, "start": start, "end": end, "perf": mean_dfg, "variants": variants, "dur": durations}
+
+
+def to_reference(log: pd.DataFrame, res: dict[str, Any]) -> dict[str, Any]:
+    """JSON-friendly reference values (all variants if few, else the top ones plus a hash)."""
+    variants = sorted(
+        ({"activities": list(k), "count": int(v)} for k, v in res["variants"].items()),
+        key=lambda v: (-v["count"], v["activities"]),
+    )
+    digest = variants_digest(variants)
+    dur = res["dur"]
+    return {
+        "events": len(log),
+        "cases": int(log["case:concept:name"].nunique()),
+        "dfg": sorted([a, b, int(n)] for (a, b), n in res["dfg"].items()),
+        "start_activities": {k: int(v) for k, v in sorted(res["start"].items())},
+        "end_activities": {k: int(v) for k, v in sorted(res["end"].items())},
+        "variant_count": len(variants),
+        "variants_sha256": digest,
+        "variants": variants[:MAX_VARIANTS],
+        "performance_dfg": sorted(
+            [a, b, float(v["mean"]), float(v["median"])] for (a, b), v in res["perf"].items()
+        ),
+        "case_duration_seconds": {
+            "mean": float(dur.mean()),
+            "median": float(np.median(dur)),
+            "p90": float(np.percentile(dur, 90)),
+        },
+    }
+
+
+def variants_digest(variants: list[dict[str, Any]]) -> str:
+    """The hash stored with the reference, recomputable by the tests from Portolan's variants."""
+    return hashlib.sha256(
+        json.dumps(sorted([v["activities"], v["count"]] for v in variants)).encode()
+    ).hexdigest()
+
+
+def reference(names: list[str]) -> None:
+    """Write the reference JSON of each named shared log."""
+    pm4py = quiet_import_pm4py()
+    OUT.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        spec = LOGS[name]
+        log = prepare(pm4py, read_frame(spec["path"], spec), spec)
+        ref = {"pm4py_version": pm4py.__version__, "timestamp_format": spec["format"]}
+        ref |= to_reference(log, analyses(pm4py, log))
+        dest = OUT / f"pm4py_reference_{name}.json"
+        dest.write_text(json.dumps(ref, sort_keys=True, separators=(",", ":")) + "\n")
+        print(f"{dest}: {ref['events']} events, {ref['cases']} cases, {ref['variant_count']} variants")
+
+
+def bench(path: Path, name: str) -> None:
+    """Time pm4py end to end on one file; print one JSON object."""
+    spec = LOGS[name]
+    t0 = time.perf_counter()
+    pm4py = quiet_import_pm4py()
+    t_import = time.perf_counter()
+    df = read_frame(path, spec)
+    t_read = time.perf_counter()
+    log = prepare(pm4py, df, spec)
+    t_prep = time.perf_counter()
+    res = analyses(pm4py, log)
+    t_done = time.perf_counter()
+    print(
+        json.dumps(
+            {
+                "events": len(log),
+                "variants": len(res["variants"]),
+                "import_s": t_import - t0,
+                "read_s": t_read - t_import,
+                "format_s": t_prep - t_read,
+                "analyses_s": t_done - t_prep,
+                "end_to_end_s": t_done - t_import,
+                "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            }
+        )
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command line: ``reference [NAME...]`` or ``bench FILE --preset NAME``."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    ref = sub.add_parser("reference")
+    ref.add_argument("names", nargs="*", default=list(LOGS))
+    b = sub.add_parser("bench")
+    b.add_argument("file", type=Path)
+    b.add_argument("--preset", choices=list(LOGS), default="servicenow")
+    args = parser.parse_args(argv)
+    if args.cmd == "reference":
+        reference(args.names)
+    else:
+        bench(args.file, args.preset)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

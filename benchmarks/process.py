@@ -1,0 +1,153 @@
+"""Benchmark: Portolan's event-log analysis vs pm4py vs merely reading the file with Polars.
+
+Two logs: the ServiceNow incident log (extracted CSV) and a ~5-million-event Parquet log built
+by replicating it with new case ids (written once under --workdir). Each measurement runs in
+its own subprocess so its peak RSS is its own; pm4py runs in a separate interpreter
+(--pm4py-python, default /tmp/pm4py-venv/bin/python) because Portolan never imports it.
+
+    .venv/bin/python benchmarks/process.py [--events 5000000] [--repeat 3]
+
+Targets: Portolan >= 10x faster than pm4py end to end; <= 3x the Polars read time.
+The last line printed is one JSON object of all figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCE = ROOT.parent / "shared" / "data" / "itsm" / "servicenow-incidents" / "incident_event_log.zip"
+MAPPED = ["number", "incident_state", "sys_updated_at", "assigned_to", "assignment_group"]
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process (MiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def prepare_files(workdir: Path, events: int) -> tuple[Path, Path]:
+    """The extracted ServiceNow CSV and the replicated Parquet log (built once)."""
+    import polars as pl
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    csv_path = workdir / "incident_event_log.csv"
+    if not csv_path.exists():
+        with zipfile.ZipFile(SOURCE) as archive:
+            archive.extract("incident_event_log.csv", workdir)
+    big = workdir / f"servicenow_{events}.parquet"
+    if not big.exists():
+        base = pl.read_csv(csv_path, infer_schema=False)
+        copies = -(-events // base.height)
+        parts = [base.with_columns(pl.col("number") + f"-{k}") for k in range(copies)]
+        pl.concat(parts).write_parquet(big, compression="zstd", row_group_size=256_000)
+    return csv_path, big
+
+
+def worker(kind: str, path: Path, repeat: int) -> dict[str, Any]:
+    """One measurement in this process: best time over ``repeat`` runs and peak memory."""
+    import polars as pl
+
+    from portolan.engine import eventlog, findings, process
+
+    def run() -> dict[str, float]:
+        t0 = time.perf_counter()
+        if kind == "polars_read":
+            frame = pl.read_parquet(path) if path.suffix == ".parquet" else pl.read_csv(path, infer_schema=False)
+            return {"total_s": time.perf_counter() - t0, "rows": frame.height}
+        if kind == "polars_read_mapped":
+            if path.suffix == ".parquet":
+                frame = pl.read_parquet(path, columns=MAPPED)
+            else:
+                frame = pl.read_csv(path, columns=MAPPED, infer_schema=False)
+            return {"total_s": time.perf_counter() - t0, "rows": frame.height}
+        mapping = eventlog.PRESETS["servicenow"]
+        if kind == "portolan_detect":
+            mapping = eventlog.Mapping(**{**mapping.__dict__, "timestamp_format": None})
+        result = eventlog.read_log(path, mapping)
+        t1 = time.perf_counter()
+        summary = process.analyze(result.frame)
+        t2 = time.perf_counter()
+        found = findings.detect(result.frame, findings.CONFIG_PRESETS["servicenow"])
+        t3 = time.perf_counter()
+        return {
+            "read_s": t1 - t0,
+            "analyze_s": t2 - t1,
+            "total_s": t2 - t0,
+            "findings_s": t3 - t2,
+            "rows": summary["events"],
+            "variants": len(summary["variants"]),
+            "findings": len(found),
+        }
+
+    runs = [run() for _ in range(repeat)]
+    best = min(runs, key=lambda r: r["total_s"])
+    return {**best, "peak_rss_mb": peak_rss_mb()}
+
+
+def spawn(args: list[str]) -> dict[str, Any]:
+    """Run a command, return the JSON object on its last stdout line."""
+    proc = subprocess.run(args, capture_output=True, text=True, check=False, cwd=ROOT)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)} failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def measure(path: Path, repeat: int, pm4py_python: str) -> dict[str, Any]:
+    """Every measurement on one file, plus the ratios."""
+    me = [sys.executable, __file__, "--worker"]
+    fig: dict[str, Any] = {"file": str(path), "bytes": path.stat().st_size}
+    for kind in ("polars_read", "polars_read_mapped", "portolan", "portolan_detect"):
+        fig[kind] = spawn([*me, kind, str(path), "--repeat", str(repeat)])
+        print(f"{path.name} {kind}: {fig[kind]}", flush=True)
+    pm_script = str(ROOT / "benchmarks" / "pm4py_reference.py")
+    fig["pm4py"] = spawn([pm4py_python, pm_script, "bench", str(path), "--preset", "servicenow"])
+    print(f"{path.name} pm4py: {fig['pm4py']}", flush=True)
+    port = fig["portolan"]["total_s"]
+    fig["ratios"] = {
+        "pm4py_over_portolan": fig["pm4py"]["end_to_end_s"] / port,
+        "pm4py_analyses_over_portolan_analyze": fig["pm4py"]["analyses_s"] / fig["portolan"]["analyze_s"],
+        "portolan_over_polars_read": port / fig["polars_read"]["total_s"],
+        "portolan_over_polars_read_mapped": port / fig["polars_read_mapped"]["total_s"],
+    }
+    return fig
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=5_000_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/portolan-bench"))
+    parser.add_argument("--pm4py-python", default="/tmp/pm4py-venv/bin/python")
+    parser.add_argument("--worker", nargs=2, metavar=("KIND", "FILE"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker:
+        kind, path = args.worker
+        print(json.dumps(worker(kind, Path(path), args.repeat)))
+        return
+    csv_path, big = prepare_files(args.workdir, args.events)
+    figures = {
+        "servicenow": measure(csv_path, args.repeat, args.pm4py_python),
+        "replicated": measure(big, 1, args.pm4py_python),
+    }
+    targets = {
+        name: {
+            "pm4py_10x": fig["ratios"]["pm4py_over_portolan"] >= 10,
+            "within_3x_polars_read": fig["ratios"]["portolan_over_polars_read"] <= 3,
+        }
+        for name, fig in figures.items()
+    }
+    print(json.dumps({**figures, "targets": targets}))
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    main()

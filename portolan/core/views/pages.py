@@ -1,0 +1,161 @@
+"""Home, audit log, users & roles, API tokens, global search."""
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Count, Q, Sum
+from django.http import HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views import View
+
+from portolan.core.audit import ChangeContext, record, snapshot
+from portolan.core.models import ApiToken, AuditEntry, Profile
+from portolan.core.roles import Role, is_admin, role_of
+from portolan.core.views.generic import paginate
+from portolan.portfolio.models import Initiative, Milestone, Objective, Service, Team
+
+
+class HomeView(View):
+    """The portfolio at a glance: health, stages, budget, the next milestones."""
+
+    def get(self, request):
+        visible = Initiative.objects.restrict(request.user).exclude(stage__in=["cancelled"])
+        health = dict(visible.values_list("health_overall").annotate(n=Count("pk")).order_by())
+        stages = dict(visible.values_list("stage").annotate(n=Count("pk")).order_by())
+        money = visible.aggregate(
+            capex=Sum("budget_capex"), opex=Sum("budget_opex"), forecast=Sum("forecast_cost"), actual=Sum("actual_cost")
+        )
+        today = timezone.localdate()
+        milestones = Milestone.objects.filter(initiative__in=visible, status=Milestone.Status.PLANNED).select_related(
+            "initiative"
+        )
+        context = {
+            "total": sum(stages.values()),
+            "health": [(rag, health.get(rag, 0)) for rag in ("green", "amber", "red", "")],
+            "stages": [(s, stages.get(s.value, 0)) for s in Initiative.Stage],
+            "money": money,
+            "upcoming": milestones.filter(planned_date__gte=today, planned_date__lte=today + timezone.timedelta(days=30))[:15],
+            "overdue": milestones.filter(planned_date__lt=today)[:15],
+            "red": visible.filter(health_overall="red").select_related("team", "owner")[:10],
+            "today": today,
+        }
+        return render(request, "core/home.html", context)
+
+
+class AuditLogView(View):
+    def get(self, request):
+        if role_of(request.user) is None:
+            raise PermissionDenied
+        entries = AuditEntry.objects.select_related("content_type", "actor")
+        f = request.GET
+        if f.get("actor"):
+            entries = entries.filter(actor_name=f["actor"])
+        if f.get("action"):
+            entries = entries.filter(action=f["action"])
+        if f.get("source"):
+            entries = entries.filter(source=f["source"])
+        if f.get("type"):
+            entries = entries.filter(content_type__model=f["type"])
+        if f.get("request_id"):
+            entries = entries.filter(request_id=f["request_id"])
+        if f.get("q"):
+            entries = entries.filter(Q(object_repr__icontains=f["q"]) | Q(reason__icontains=f["q"]))
+        if f.get("since"):
+            entries = entries.filter(time__date__gte=f["since"])
+        if f.get("until"):
+            entries = entries.filter(time__date__lte=f["until"])
+        page, per_page = paginate(request, entries)
+        context = {
+            "page": page,
+            "per_page": per_page,
+            "actions": AuditEntry.Action.choices,
+            "sources": AuditEntry.Source.choices,
+            "types": sorted(set(AuditEntry.objects.values_list("content_type__model", flat=True).distinct())),
+            "actors": sorted(set(AuditEntry.objects.values_list("actor_name", flat=True).distinct())),
+            "f": f,
+            "query": _without_page(request),
+        }
+        return render(request, "core/audit_log.html", context)
+
+
+def _without_page(request) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+class UserListView(View):
+    """Admins give roles to accounts."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not is_admin(request.user):
+            raise PermissionDenied("Only administrators manage users and roles.")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request):
+        users = get_user_model().objects.select_related("profile").prefetch_related("teams").order_by("username")
+        page, per_page = paginate(request, users)
+        return render(request, "core/user_list.html", {"page": page, "per_page": per_page, "roles": Role.choices})
+
+    def post(self, request):
+        user = get_user_model().objects.filter(pk=request.POST.get("user")).first()
+        role = request.POST.get("role", "")
+        if user is None or role not in Role.values:
+            messages.error(request, "Choose a user and one of the roles.")
+        else:
+            with transaction.atomic():
+                profile, _ = Profile.objects.get_or_create(user=user)
+                before = snapshot(profile)
+                profile.role = role
+                profile.save()
+                record(ChangeContext.from_request(request), AuditEntry.Action.UPDATE, profile, before, snapshot(profile))
+            messages.success(request, f"{user.username} is now {Role(role).label}.")
+        return HttpResponseRedirect(reverse("user_list"))
+
+
+class TokenListView(View):
+    """Your API tokens (admins see everyone's). The raw token is shown once."""
+
+    def get(self, request, raw: str | None = None):
+        tokens = ApiToken.objects.select_related("user")
+        if not is_admin(request.user):
+            tokens = tokens.filter(user=request.user)
+        return render(request, "core/token_list.html", {"tokens": tokens, "raw": raw})
+
+    def post(self, request):
+        if request.POST.get("delete"):
+            tokens = ApiToken.objects.filter(pk=request.POST["delete"])
+            if not is_admin(request.user):
+                tokens = tokens.filter(user=request.user)
+            token = tokens.first()
+            if token is None:
+                raise PermissionDenied
+            with transaction.atomic():
+                record(ChangeContext.from_request(request), AuditEntry.Action.DELETE, token, snapshot(token), None)
+                token.delete()
+            messages.success(request, "Token revoked.")
+            return HttpResponseRedirect(reverse("token_list"))
+        with transaction.atomic():
+            token, raw = ApiToken.issue(request.user, request.POST.get("name", "")[:100])
+            record(ChangeContext.from_request(request), AuditEntry.Action.CREATE, token, None, snapshot(token))
+        return self.get(request, raw=raw)
+
+
+class SearchView(View):
+    def get(self, request):
+        q = request.GET.get("q", "").strip()
+        results = {}
+        if q:
+            results["Initiatives"] = Initiative.objects.restrict(request.user).filter(
+                Q(key__icontains=q) | Q(title__icontains=q)
+            )[:25]
+            results["Objectives"] = Objective.objects.filter(Q(code__icontains=q) | Q(name__icontains=q))[:10]
+            results["Teams"] = Team.objects.filter(Q(code__icontains=q) | Q(name__icontains=q))[:10]
+            results["Services"] = Service.objects.filter(Q(code__icontains=q) | Q(name__icontains=q))[:10]
+            results["People"] = get_user_model().objects.filter(
+                Q(username__icontains=q) | Q(first_name__icontains=q) | Q(last_name__icontains=q)
+            )[:10]
+        return render(request, "core/search.html", {"q": q, "results": results})

@@ -1,0 +1,1 @@
+"""Pure algorithms: plain data in, plain data out. Nothing here imports Django."""

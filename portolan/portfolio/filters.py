@@ -1,0 +1,65 @@
+import django_filters
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+
+from portolan.portfolio.models import RAG, Initiative, Objective, Service, Tag, Team
+
+
+class SearchFilterSet(django_filters.FilterSet):
+    """A free-text ``q`` over the fields named in ``search_fields``."""
+
+    search_fields: tuple[str, ...] = ()
+    q = django_filters.CharFilter(method="search", label="Search")
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        query = Q()
+        for field in self.search_fields:
+            query |= Q(**{f"{field}__icontains": value})
+        return queryset.filter(query)
+
+
+class InitiativeFilterSet(SearchFilterSet):
+    search_fields = ("key", "title", "description")
+    team = django_filters.ModelMultipleChoiceFilter(queryset=Team.objects.all())
+    kind = django_filters.MultipleChoiceFilter(choices=Initiative.Kind.choices)
+    stage = django_filters.MultipleChoiceFilter(choices=Initiative.Stage.choices)
+    health = django_filters.MultipleChoiceFilter(field_name="health_overall", choices=RAG.choices, label="Health")
+    objective = django_filters.ModelMultipleChoiceFilter(
+        field_name="objectives", queryset=Objective.objects.all(), distinct=True
+    )
+    owner = django_filters.ModelMultipleChoiceFilter(queryset=get_user_model().objects.all())
+    tag = django_filters.ModelMultipleChoiceFilter(
+        field_name="tags__name", to_field_name="name", queryset=Tag.objects.all(), distinct=True
+    )
+    parent = django_filters.ModelChoiceFilter(queryset=Initiative.objects.filter(kind=Initiative.Kind.PROGRAM))
+
+    class Meta:
+        model = Initiative
+        fields = ["q", "team", "kind", "stage", "health", "objective", "owner", "tag", "parent"]
+
+
+class ObjectiveFilterSet(SearchFilterSet):
+    search_fields = ("code", "name", "description")
+
+    class Meta:
+        model = Objective
+        fields = ["q", "parent"]
+
+
+class TeamFilterSet(SearchFilterSet):
+    search_fields = ("code", "name")
+
+    class Meta:
+        model = Team
+        fields = ["q"]
+
+
+class ServiceFilterSet(SearchFilterSet):
+    search_fields = ("code", "name", "description")
+
+    class Meta:
+        model = Service
+        fields = ["q", "kind", "owner_team", "criticality"]
