@@ -554,11 +554,14 @@ def validate(
 
 
 def _finish_report(frame: pl.DataFrame, bad: pl.DataFrame, report: dict[str, Any]) -> dict[str, Any]:
-    """Counts of the normalized log for the reading report."""
-    dupes = frame.select(pl.struct("case", "activity", "timestamp", "resource").is_duplicated().sum()).item()
+    """Counts of the sorted log; a duplicate repeats the previous event's activity, time and resource."""
+    same = [pl.col(c) == pl.col(c).shift(1) for c in ("case", "activity", "timestamp")]
+    same.append(pl.col("resource").eq_missing(pl.col("resource").shift(1)))
+    new_case = (pl.col("case") != pl.col("case").shift(1)).fill_null(True)
+    dupes, cases = frame.select(pl.all_horizontal(same).fill_null(False).sum().alias("d"), new_case.sum()).row(0)
     report.update(
         events=frame.height,
-        cases=frame["case"].n_unique(),
+        cases=cases,
         bad_rows=bad["row"].n_unique() if bad.height else 0,
         duplicate_events=dupes,
         first_timestamp=frame["timestamp"].min(),
@@ -595,7 +598,7 @@ def read_log(
     del raw
     good, bad = validate(frame, mapping, on_bad_rows)
     hook("sort", 0, good.height)
-    good = good.sort(["case", "timestamp", "row"], maintain_order=True)
+    good = good.sort(["case", "timestamp", "row"], multithreaded=False)  # row is unique: a total order
     report = _finish_report(good, bad, {**details, **report})
     hook("done", good.height, good.height)
     return ReadResult(frame=good, bad_rows=bad, report=report)

@@ -41,7 +41,9 @@ class EarnedValue:
     undefined: dict[str, str] = field(default_factory=dict)
 
 
-def _ratio(name: str, numerator: float, denominator: float, why: str, undefined: dict[str, str]) -> float | None:
+def _ratio(
+    name: str, numerator: float, denominator: float, why: str, undefined: dict[str, str]
+) -> float | None:
     if denominator == 0:
         undefined[name] = why
         return None
@@ -106,7 +108,9 @@ def _fraction(name: str, value: float) -> float:
     return value
 
 
-def from_progress(bac: float, planned_complete: float, percent_complete: float, actual_cost: float) -> EarnedValue:
+def from_progress(
+    bac: float, planned_complete: float, percent_complete: float, actual_cost: float
+) -> EarnedValue:
     """EVM from BAC, planned and actual completion (fractions 0..1) and actual cost."""
     pv = bac * _fraction("planned_complete", planned_complete)
     ev = bac * _fraction("percent_complete", percent_complete)

@@ -273,4 +273,3 @@ def period_bounds(text: str) -> tuple[date, date]:
     """First and last day (inclusive) of a period string."""
     period = parse_period(text)
     return period.start, period.end
-

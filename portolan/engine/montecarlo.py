@@ -36,7 +36,7 @@ import heapq
 import math
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from functools import cache
 from typing import Literal
 
@@ -72,6 +72,7 @@ class Activity:
     minimum: float | None = None
     most_likely: float | None = None
     maximum: float | None = None
+    _: KW_ONLY
     duration: float | None = None
     distribution: Distribution = "pert"
     deadline: float | None = None
@@ -169,7 +170,7 @@ class Plan:
 def _three_point(owner: str, low: float, mode: float, high: float) -> tuple[float, float, float]:
     values = {"minimum": low, "most likely": mode, "maximum": high}
     for name, value in values.items():
-        if value is None or not math.isfinite(value):
+        if not isinstance(value, int | float) or not math.isfinite(value):
             raise EstimateError(f"{owner}: {name} must be a finite number, got {value!r}")
         if value < 0:
             raise EstimateError(f"{owner}: negative {name} {value}")
@@ -360,7 +361,9 @@ def three_point_quantiles(params: np.ndarray, is_pert: np.ndarray, u: np.ndarray
     return out
 
 
-def _sample_block(plan: Plan, seed_seq: np.random.SeedSequence, lo: int, hi: int, iterations: int) -> np.ndarray:
+def _sample_block(
+    plan: Plan, seed_seq: np.random.SeedSequence, lo: int, hi: int, iterations: int
+) -> np.ndarray:
     params = plan.params[lo:hi]
     u = np.random.default_rng(seed_seq).random((hi - lo, iterations))
     return three_point_quantiles(params, plan.is_pert[lo:hi], u)
@@ -377,7 +380,9 @@ def _apply_risks(
         rng = np.random.default_rng(seed_seq.spawn(1)[0])
         occurred[r] = rng.random(iterations) < risk.probability
         params = np.array([[risk.minimum, risk.most_likely, risk.maximum]])
-        delay = three_point_quantiles(params, np.array([risk.distribution == "pert"]), rng.random((1, iterations)))
+        delay = three_point_quantiles(
+            params, np.array([risk.distribution == "pert"]), rng.random((1, iterations))
+        )
         delays[r] = np.where(occurred[r], delay[0], 0.0)
         for t in targets:
             durations[t] += delays[r]
@@ -513,7 +518,9 @@ def simulate_reference(
     deadline_probability = np.array(
         [np.nan if np.isnan(d) else float(np.mean(finish[a] <= d)) for a, d in enumerate(plan.deadlines)]
     )
-    stats = _Stats(percentiles.T, finish.mean(axis=1), finish.std(axis=1), criticality, sensitivity, deadline_probability)
+    stats = _Stats(
+        percentiles.T, finish.mean(axis=1), finish.std(axis=1), criticality, sensitivity, deadline_probability
+    )
     return _result(plan, iterations, seed, stats, project, occurred, project_deadline)
 
 
@@ -527,10 +534,7 @@ def _forward_columns(plan: Plan, durations: np.ndarray, finish: np.ndarray) -> N
         f = finish[j]
         f.fill(0.0)  # holds the early start until the duration is added
         for i, kind, lag in plan.preds[j]:
-            if kind in ("SS", "SF"):
-                source = np.subtract(finish[i], durations[i], out=tmp)
-            else:
-                source = finish[i]
+            source = np.subtract(finish[i], durations[i], out=tmp) if kind in ("SS", "SF") else finish[i]
             if kind in ("FF", "SF"):
                 source = np.subtract(source, durations[j], out=tmp)
             if lag:
@@ -539,7 +543,9 @@ def _forward_columns(plan: Plan, durations: np.ndarray, finish: np.ndarray) -> N
         f += durations[j]
 
 
-def _backward_columns(plan: Plan, durations: np.ndarray, finish: np.ndarray, project: np.ndarray) -> np.ndarray:
+def _backward_columns(
+    plan: Plan, durations: np.ndarray, finish: np.ndarray, project: np.ndarray
+) -> np.ndarray:
     """Backward pass on a column slice, overwriting ``finish`` rows with late starts.
 
     Row i is overwritten only after its own total float is counted, and every successor
@@ -632,7 +638,9 @@ def _finish_stats(plan: Plan, finish: np.ndarray, workers: int) -> tuple[np.ndar
     return out, mean, std, deadline_probability
 
 
-def _fast_sensitivity(durations: np.ndarray, project: np.ndarray, criticality: np.ndarray, workers: int) -> np.ndarray:
+def _fast_sensitivity(
+    durations: np.ndarray, project: np.ndarray, criticality: np.ndarray, workers: int
+) -> np.ndarray:
     """Spearman rho of each ever-critical activity's duration with the project finish.
 
     rho = sum_p (p - mean) * c[order[p]] / norms, with ``order`` the argsort of the

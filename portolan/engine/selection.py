@@ -469,12 +469,19 @@ def _greedy_result(model: _Compiled, rule: str, x: np.ndarray) -> GreedyResult:
 # --------------------------------------------------------------------------- MILP
 
 
+def _row_scale(model: _Compiled) -> np.ndarray:
+    """Divide each resource row by its limit so HiGHS sees coefficients near 1, not 1e6 EUR."""
+    limits = model.rows.limits
+    return np.where(limits > 0, limits, np.maximum(model.rows.matrix.max(axis=1, initial=0.0), 1.0))
+
+
 def _sparse_columns(model: _Compiled) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """All rows (resources, requires, exclusions) as CSC arrays plus row bounds."""
     n_res = len(model.rows.names)
+    scale = _row_scale(model)
     r_idx, c_idx = np.nonzero(model.rows.matrix)
-    rows, cols, vals = [r_idx], [c_idx], [model.rows.matrix[r_idx, c_idx]]
-    upper = [model.rows.limits]
+    rows, cols, vals = [r_idx], [c_idx], [model.rows.matrix[r_idx, c_idx] / scale[r_idx]]
+    upper = [model.rows.limits / scale]
     next_row = n_res
     pairs = [(b, a) for b, reqs in enumerate(model.requires) for a in reqs if a != b]
     if pairs:
@@ -669,6 +676,7 @@ def efficient_frontier(
     base_limits = model.rows.limits.copy()
     money_rows = np.flatnonzero(model.rows.is_money)
     highs = _build_highs(model, _solver_options(time_limit, mip_rel_gap, seed, threads))
+    scale = _row_scale(model)
     points: list[FrontierPoint] = []
     previous: np.ndarray | None = None
     for factor in factors:
@@ -679,7 +687,7 @@ def efficient_frontier(
             points.append(FrontierPoint(factor, total, None, (), False, tuple(conflicts)))
             continue
         for r in money_rows:
-            highs.changeRowBounds(int(r), -highspy.kHighsInf, float(model.rows.limits[r]))
+            highs.changeRowBounds(int(r), -highspy.kHighsInf, float(model.rows.limits[r] / scale[r]))
         start, _ = _best_start(model)
         if previous is not None and model.scores @ previous > model.scores @ start:
             start = previous
