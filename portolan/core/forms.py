@@ -20,5 +20,3 @@ class PortolanModelForm(forms.ModelForm):
 
     def cleaned_for_service(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.fields if name in self.cleaned_data}
-
-

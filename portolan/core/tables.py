@@ -43,7 +43,11 @@ class Table:
                 if current == column.name:
                     direction = "descending" if desc else "ascending"
             out.append(
-                {"column": column, "url": "?" + params.urlencode() if column.order_by else None, "direction": direction}
+                {
+                    "column": column,
+                    "url": "?" + params.urlencode() if column.order_by else None,
+                    "direction": direction,
+                }
             )
         return out
 

@@ -52,9 +52,9 @@ TEAMS = [
 ]
 
 THEMES = [
-    ("T1", "Resilient, modern infrastructure", None),
-    ("T2", "Secure by default", None),
-    ("T3", "Efficient operations", None),
+    ("T1", "Resilient, modern infrastructure"),
+    ("T2", "Secure by default"),
+    ("T3", "Efficient operations"),
 ]
 OBJECTIVES = [
     ("O1", "Exit the legacy datacenter by 2028", "T1", 3),
@@ -150,7 +150,11 @@ IMPROVEMENTS = [
 ]
 
 NARRATIVES = {
-    "green": ["On track; next milestone confirmed.", "Progress as planned, no escalation.", "Delivered the sprint goals."],
+    "green": [
+        "On track; next milestone confirmed.",
+        "Progress as planned, no escalation.",
+        "Delivered the sprint goals.",
+    ],
     "amber": [
         "Vendor delivery slipped two weeks; mitigation in place.",
         "Key engineer shared with run work; watching capacity.",
@@ -173,7 +177,9 @@ def _month(day: dt.date, months: int) -> dt.date:
 def load_demo(as_of: dt.date | None = None, seed: int = 2026) -> dict[str, int]:
     """Load the demo portfolio into an empty database; returns what was created."""
     if Initiative.objects.exists():
-        raise ValueError("The database already holds initiatives; the demo loads only into an empty portfolio.")
+        raise ValueError(
+            "The database already holds initiatives; the demo loads only into an empty portfolio."
+        )
     as_of = as_of or dt.date.today()
     rng = random.Random(seed)
     ctx = ChangeContext(user=None, source=AuditEntry.Source.CLI, reason="demo portfolio")
@@ -200,19 +206,25 @@ def load_demo(as_of: dt.date | None = None, seed: int = 2026) -> dict[str, int]:
     team_owner = {"NET": "contributor", "SEC": "sec.lead", "CLD": "cloud.lead", "DAT": "data.lead"}
 
     objectives = {}
-    for code, name, parent in THEMES:
+    for code, name in THEMES:
         objectives[code] = core.create(ctx, Objective, {"code": code, "name": name, "weight": Decimal(1)})
     for code, name, theme, weight in OBJECTIVES:
         objectives[code] = core.create(
-            ctx, Objective, {"code": code, "name": name, "parent": objectives[theme], "weight": Decimal(weight)}
+            ctx,
+            Objective,
+            {"code": code, "name": name, "parent": objectives[theme], "weight": Decimal(weight)},
         )
     objectives["O7"] = core.create(
-        ctx, Objective, {"code": "O7", "name": "Sustainable IT: cut energy use by 15%", "parent": objectives["T3"]}
+        ctx,
+        Objective,
+        {"code": "O7", "name": "Sustainable IT: cut energy use by 15%", "parent": objectives["T3"]},
     )
     services_by_team: dict[str, list[Service]] = {}
     for code, name, kind, team, crit in SERVICES:
         svc = core.create(
-            ctx, Service, {"code": code, "name": name, "kind": kind, "owner_team": teams[team], "criticality": crit}
+            ctx,
+            Service,
+            {"code": code, "name": name, "kind": kind, "owner_team": teams[team], "criticality": crit},
         )
         services_by_team.setdefault(team, []).append(svc)
 
@@ -248,7 +260,9 @@ def load_demo(as_of: dt.date | None = None, seed: int = 2026) -> dict[str, int]:
             "actual_cost": spent.quantize(Decimal("1")),
             "progress": 100 if stage == "done" else (rng.randrange(5, 90) if stage == "in_progress" else 0),
             "description": f"{title}: part of the infrastructure transformation.",
-            "tags": [t for t in (kind, team.lower(), rng.choice(["2026", "2027", "regulatory", "cost"])) if t],
+            "tags": [
+                t for t in (kind, team.lower(), rng.choice(["2026", "2027", "regulatory", "cost"])) if t
+            ],
         }
         initiative = services.create_initiative(ctx, data)
         svcs = services_by_team.get(team, [])
@@ -261,15 +275,37 @@ def load_demo(as_of: dt.date | None = None, seed: int = 2026) -> dict[str, int]:
 
     programs = {}
     for i, (key, title, team, objs) in enumerate(PROGRAMS):
-        programs[key] = add(f"PRG-{i + 1:02d}", title, "program", team, None, objs, start_offset=-8 + i, months=24)
+        programs[key] = add(
+            f"PRG-{i + 1:02d}", title, "program", team, None, objs, start_offset=-8 + i, months=24
+        )
     for i, (program, title, team) in enumerate(PROJECTS):
         parent = programs.get(program)
         objs = next((p[3] for p in PROGRAMS if p[0] == program), ["O1"])
-        add(f"INF-{i + 1:03d}", title, "project", team, parent, objs[:1], start_offset=rng.randrange(-9, 14), months=rng.randrange(3, 13))
+        add(
+            f"INF-{i + 1:03d}",
+            title,
+            "project",
+            team,
+            parent,
+            objs[:1],
+            start_offset=rng.randrange(-9, 14),
+            months=rng.randrange(3, 13),
+        )
     for i, (title, team) in enumerate(RUNS):
-        add(f"RUN-{i + 1:02d}", title, "run", team, None, ["O4"] if i % 2 else [], start_offset=-12, months=36)
+        add(
+            f"RUN-{i + 1:02d}", title, "run", team, None, ["O4"] if i % 2 else [], start_offset=-12, months=36
+        )
     for i, (title, team, objs) in enumerate(IMPROVEMENTS):
-        add(f"IMP-{i + 1:02d}", title, "improvement", team, None, objs, start_offset=rng.randrange(-4, 8), months=rng.randrange(2, 6))
+        add(
+            f"IMP-{i + 1:02d}",
+            title,
+            "improvement",
+            team,
+            None,
+            objs,
+            start_offset=rng.randrange(-4, 8),
+            months=rng.randrange(2, 6),
+        )
 
     projects = [c for c in created if c.kind == "project"]
     _add_dependencies(ctx, projects, rng)
@@ -326,7 +362,13 @@ def _add_efforts(ctx, initiatives, teams, rng):
         helpers = {initiative.team.code, *rng.sample(codes, rng.choice([0, 1, 2]))}
         for code in sorted(helpers):
             core.create(
-                ctx, Effort, {"initiative": initiative, "team": teams[code], "person_days": Decimal(rng.randrange(10, 240))}
+                ctx,
+                Effort,
+                {
+                    "initiative": initiative,
+                    "team": teams[code],
+                    "person_days": Decimal(rng.randrange(10, 240)),
+                },
             )
 
 
@@ -366,7 +408,9 @@ def _add_status_history(ctx, initiatives, users, as_of, rng):
             if rng.random() < 0.3:
                 health = rng.choice(["green", "amber", "red"])
             services.add_status_update(
-                ChangeContext(user=initiative.owner, source=ctx.source, request_id=ctx.request_id, reason=ctx.reason),
+                ChangeContext(
+                    user=initiative.owner, source=ctx.source, request_id=ctx.request_id, reason=ctx.reason
+                ),
                 initiative,
                 {
                     "date": date,

@@ -26,15 +26,19 @@ class InitiativeFilterSet(SearchFilterSet):
     team = django_filters.ModelMultipleChoiceFilter(queryset=Team.objects.all())
     kind = django_filters.MultipleChoiceFilter(choices=Initiative.Kind.choices)
     stage = django_filters.MultipleChoiceFilter(choices=Initiative.Stage.choices)
-    health = django_filters.MultipleChoiceFilter(field_name="health_overall", choices=RAG.choices, label="Health")
+    health = django_filters.MultipleChoiceFilter(
+        field_name="health_overall", choices=RAG.choices, label="Health"
+    )
     objective = django_filters.ModelMultipleChoiceFilter(
-        field_name="objectives", queryset=Objective.objects.all(), distinct=True
+        field_name="objectives", queryset=Objective.objects.all(), distinct=True, label="Objective"
     )
     owner = django_filters.ModelMultipleChoiceFilter(queryset=get_user_model().objects.all())
     tag = django_filters.ModelMultipleChoiceFilter(
-        field_name="tags__name", to_field_name="name", queryset=Tag.objects.all(), distinct=True
+        field_name="tags__name", to_field_name="name", queryset=Tag.objects.all(), distinct=True, label="Tag"
     )
-    parent = django_filters.ModelChoiceFilter(queryset=Initiative.objects.filter(kind=Initiative.Kind.PROGRAM))
+    parent = django_filters.ModelChoiceFilter(
+        queryset=Initiative.objects.filter(kind=Initiative.Kind.PROGRAM), label="Program"
+    )
 
     class Meta:
         model = Initiative

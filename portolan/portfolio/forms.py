@@ -64,9 +64,7 @@ class InitiativeForm(PortolanModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["parent"].queryset = self.fields["parent"].queryset.filter(
-            kind=Initiative.Kind.PROGRAM
-        )
+        self.fields["parent"].queryset = self.fields["parent"].queryset.filter(kind=Initiative.Kind.PROGRAM)
         self.fields["parent"].help_text = "The program this project belongs to."
         if self.instance.pk:
             self.fields["tags"].initial = ", ".join(t.name for t in self.instance.tags.all())
@@ -94,7 +92,15 @@ class DependencyForm(PortolanModelForm):
 class MilestoneForm(PortolanModelForm):
     class Meta:
         model = Milestone
-        fields = ["initiative", "name", "planned_date", "baseline_date", "actual_date", "status", "key_milestone"]
+        fields = [
+            "initiative",
+            "name",
+            "planned_date",
+            "baseline_date",
+            "actual_date",
+            "status",
+            "key_milestone",
+        ]
 
 
 class StatusUpdateForm(PortolanModelForm):

@@ -32,7 +32,9 @@ class Objective(PortolanModel):
     code = models.CharField(max_length=40, unique=True, validators=[key_validator])
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
     weight = models.DecimalField(
         max_digits=6, decimal_places=2, default=Decimal("1"), validators=[MinValueValidator(0)]
     )
@@ -88,7 +90,9 @@ class Service(PortolanModel):
     code = models.CharField(max_length=40, unique=True, validators=[key_validator])
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.TECHNICAL)
-    owner_team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.PROTECT, related_name="services")
+    owner_team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.PROTECT, related_name="services"
+    )
     criticality = models.PositiveSmallIntegerField(choices=Criticality.choices, default=Criticality.MEDIUM)
     description = models.TextField(blank=True)
 
@@ -136,12 +140,16 @@ class Initiative(PortolanModel):
     title = models.CharField(max_length=300)
     description = models.TextField(blank=True)
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.PROJECT, db_index=True)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
     stage = models.CharField(max_length=20, choices=Stage.choices, default=Stage.IDEA, db_index=True)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="initiatives"
     )
-    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.PROTECT, related_name="initiatives")
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.PROTECT, related_name="initiatives"
+    )
 
     health_overall = models.CharField("overall health", max_length=5, choices=RAG.choices, blank=True)
     health_schedule = models.CharField("schedule health", max_length=5, choices=RAG.choices, blank=True)
@@ -161,12 +169,17 @@ class Initiative(PortolanModel):
     forecast_cost = models.DecimalField("forecast cost", **money)
     actual_cost = models.DecimalField("actual cost", **money)
     progress = models.PositiveSmallIntegerField(
-        "progress (%)", default=0, validators=[MinValueValidator(0)], help_text="Share of the work done, 0–100."
+        "progress (%)",
+        default=0,
+        validators=[MinValueValidator(0)],
+        help_text="Share of the work done, 0–100.",
     )
 
     tags = models.ManyToManyField(Tag, blank=True, related_name="initiatives")
     services = models.ManyToManyField(Service, blank=True, related_name="initiatives")
-    objectives = models.ManyToManyField(Objective, through="ObjectiveLink", blank=True, related_name="initiatives")
+    objectives = models.ManyToManyField(
+        Objective, through="ObjectiveLink", blank=True, related_name="initiatives"
+    )
 
     class Meta:
         ordering = ["key"]

@@ -43,7 +43,9 @@ def transition_error(current: str, new: str) -> str | None:
     if new == current or new in TRANSITIONS[current]:
         return None
     allowed = ", ".join(_stage_label(s) for s in TRANSITIONS[current]) or "none: it is closed"
-    return f"An initiative cannot go from {_stage_label(current)} to {_stage_label(new)} (allowed: {allowed})."
+    return (
+        f"An initiative cannot go from {_stage_label(current)} to {_stage_label(new)} (allowed: {allowed})."
+    )
 
 
 @transaction.atomic
@@ -103,7 +105,9 @@ def tag_objects(names: Iterable[str | Tag]) -> list[Tag]:
     return [existing[n] for n in cleaned]
 
 
-def dependency_cycle(predecessor: Initiative, successor: Initiative, exclude_pk: int | None = None) -> str | None:
+def dependency_cycle(
+    predecessor: Initiative, successor: Initiative, exclude_pk: int | None = None
+) -> str | None:
     """The message naming the cycle a new dependency would close, or None."""
     edges = Dependency.objects.exclude(pk=exclude_pk).values_list("predecessor_id", "successor_id")
     cycle = cycle_if_added(list(edges), (predecessor.pk, successor.pk))
@@ -160,7 +164,8 @@ def set_raci(ctx: ChangeContext, data: Mapping) -> RaciAssignment:
 def remove_raci(ctx: ChangeContext, assignment: RaciAssignment) -> None:
     if assignment.role == RaciAssignment.Role.ACCOUNTABLE:
         raise ValidationError(
-            "Every initiative has exactly one Accountable: assign another Accountable instead of removing this one."
+            "Every initiative has exactly one Accountable: "
+            "assign another Accountable instead of removing this one."
         )
     services.delete(ctx, assignment)
 
@@ -195,7 +200,6 @@ def capture_baseline(ctx: ChangeContext, initiative: Initiative) -> Initiative:
         initiative,
         {"baseline_start": initiative.planned_start, "baseline_finish": initiative.planned_finish},
     )
-
 
 
 @transaction.atomic

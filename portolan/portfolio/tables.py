@@ -40,7 +40,9 @@ class InitiativeTable(Table):
         return f"{obj.budget_total:,.0f}"
 
     def render_tags(self, obj):
-        return format_html_join(" ", '<span class="badge text-bg-light border">{}</span>', ((t.name,) for t in obj.tags.all()))
+        return format_html_join(
+            " ", '<span class="badge text-bg-light border">{}</span>', ((t.name,) for t in obj.tags.all())
+        )
 
 
 class ObjectiveTable(Table):

@@ -36,7 +36,11 @@ urlpatterns = [
     ),
     path("initiatives/bulk-edit/", initiatives.InitiativeBulkEditView.as_view(), name="initiative_bulk_edit"),
     path("initiatives/<int:pk>/stage/", initiatives.InitiativeStageView.as_view(), name="initiative_stage"),
-    path("initiatives/<int:pk>/baseline/", initiatives.InitiativeBaselineView.as_view(), name="initiative_baseline"),
+    path(
+        "initiatives/<int:pk>/baseline/",
+        initiatives.InitiativeBaselineView.as_view(),
+        name="initiative_baseline",
+    ),
     *crud(
         "objectives",
         "objective",
@@ -45,7 +49,14 @@ urlpatterns = [
         reference.ObjectiveEditView,
         reference.ObjectiveDeleteView,
     ),
-    *crud("teams", "team", reference.TeamListView, reference.TeamDetailView, reference.TeamEditView, reference.TeamDeleteView),
+    *crud(
+        "teams",
+        "team",
+        reference.TeamListView,
+        reference.TeamDetailView,
+        reference.TeamEditView,
+        reference.TeamDeleteView,
+    ),
     *crud(
         "services",
         "service",
@@ -58,7 +69,9 @@ urlpatterns = [
     *child("milestones", "milestone", children.MilestoneEditView, children.MilestoneDeleteView),
     path("status-updates/add/", children.StatusUpdateAddView.as_view(), name="statusupdate_add"),
     *child("raci", "raciassignment", children.RaciEditView, children.RaciDeleteView),
-    *child("objective-links", "objectivelink", children.ObjectiveLinkEditView, children.ObjectiveLinkDeleteView),
+    *child(
+        "objective-links", "objectivelink", children.ObjectiveLinkEditView, children.ObjectiveLinkDeleteView
+    ),
     *child("efforts", "effort", children.EffortEditView, children.EffortDeleteView),
     path("map/", map.MapHierarchyView.as_view(), name="map_hierarchy"),
     path("map/graph/", map.MapGraphView.as_view(), name="map_graph"),

@@ -13,7 +13,9 @@ from portolan.core.roles import CHANGE, DELETE, VIEW
 
 def as_drf_error(exc: DjangoValidationError) -> exceptions.ValidationError:
     if hasattr(exc, "error_dict"):
-        return exceptions.ValidationError({k: [m for e in v for m in e.messages] for k, v in exc.error_dict.items()})
+        return exceptions.ValidationError(
+            {k: [m for e in v for m in e.messages] for k, v in exc.error_dict.items()}
+        )
     return exceptions.ValidationError({"non_field_errors": exc.messages})
 
 
@@ -64,7 +66,9 @@ class PortolanViewSet(viewsets.ModelViewSet):
 
     def perform_update(self, serializer):
         fresh = type(serializer.instance).objects.get(pk=serializer.instance.pk)
-        serializer.instance = self._guard(self.update_object, self.context(), fresh, dict(serializer.validated_data))
+        serializer.instance = self._guard(
+            self.update_object, self.context(), fresh, dict(serializer.validated_data)
+        )
 
     def perform_destroy(self, instance):
         self._guard(self.delete_object, self.context(), instance)

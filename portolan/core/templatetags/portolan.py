@@ -13,7 +13,11 @@ _RAG_ICON = {"green": "●", "amber": "▲", "red": "■"}
 def bs(field):
     """Render a form field with Bootstrap classes and its error state."""
     widget = field.field.widget
-    css = "form-select" if field.widget_type in ("select", "selectmultiple", "nullbooleanselect") else "form-control"
+    css = (
+        "form-select"
+        if field.widget_type in ("select", "selectmultiple", "nullbooleanselect")
+        else "form-control"
+    )
     attrs = {"class": f"{css}{' is-invalid' if field.errors else ''}"}
     if field.errors:
         attrs["aria-invalid"] = "true"
@@ -28,7 +32,10 @@ def rag(value, label: str = ""):
     if not value:
         return format_html('<span class="badge rag-none">– not set</span>')
     return format_html(
-        '<span class="badge rag-{}">{} {}</span>', value, _RAG_ICON.get(value, ""), label or str(value).capitalize()
+        '<span class="badge rag-{}">{} {}</span>',
+        value,
+        _RAG_ICON.get(value, ""),
+        label or str(value).capitalize(),
     )
 
 

@@ -78,7 +78,9 @@ class ObjectListView(View):
 
     def get(self, request):
         queryset = self.get_queryset(request)
-        filterset = self.filterset(request.GET, queryset=queryset, request=request) if self.filterset else None
+        filterset = (
+            self.filterset(request.GET, queryset=queryset, request=request) if self.filterset else None
+        )
         if filterset is not None:
             queryset = filterset.qs
         table = self.table(request, default_sort=self.default_sort)
@@ -156,7 +158,9 @@ class ObjectEditView(View):
         return {k: v for k, v in request.GET.items() if k in self.form_class.base_fields}
 
     def form(self, request, obj, data=None):
-        return self.form_class(data, instance=obj, initial=None if data else self.get_initial(request), user=request.user)
+        return self.form_class(
+            data, instance=obj, initial=None if data else self.get_initial(request), user=request.user
+        )
 
     def default_return(self, obj) -> str:
         return obj.get_absolute_url()
@@ -172,7 +176,12 @@ class ObjectEditView(View):
         return render(
             request,
             self.template_name,
-            {"object": obj, "form": form, "model_name": self.model._meta.verbose_name, "next": safe_next(request, "")},
+            {
+                "object": obj,
+                "form": form,
+                "model_name": self.model._meta.verbose_name,
+                "next": safe_next(request, ""),
+            },
         )
 
     def get(self, request, pk=None):
@@ -211,7 +220,9 @@ class ObjectDeleteView(View):
 
     def get(self, request, pk):
         obj = self.get_object(request, pk)
-        return render(request, self.template_name, {"object": obj, "next": safe_next(request, self.return_url(obj))})
+        return render(
+            request, self.template_name, {"object": obj, "next": safe_next(request, self.return_url(obj))}
+        )
 
     def post(self, request, pk):
         obj = self.get_object(request, pk)

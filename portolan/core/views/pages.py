@@ -26,18 +26,23 @@ class HomeView(View):
         health = dict(visible.values_list("health_overall").annotate(n=Count("pk")).order_by())
         stages = dict(visible.values_list("stage").annotate(n=Count("pk")).order_by())
         money = visible.aggregate(
-            capex=Sum("budget_capex"), opex=Sum("budget_opex"), forecast=Sum("forecast_cost"), actual=Sum("actual_cost")
+            capex=Sum("budget_capex"),
+            opex=Sum("budget_opex"),
+            forecast=Sum("forecast_cost"),
+            actual=Sum("actual_cost"),
         )
         today = timezone.localdate()
-        milestones = Milestone.objects.filter(initiative__in=visible, status=Milestone.Status.PLANNED).select_related(
-            "initiative"
-        )
+        milestones = Milestone.objects.filter(
+            initiative__in=visible, status=Milestone.Status.PLANNED
+        ).select_related("initiative")
         context = {
             "total": sum(stages.values()),
             "health": [(rag, health.get(rag, 0)) for rag in ("green", "amber", "red", "")],
             "stages": [(s, stages.get(s.value, 0)) for s in Initiative.Stage],
             "money": money,
-            "upcoming": milestones.filter(planned_date__gte=today, planned_date__lte=today + timezone.timedelta(days=30))[:15],
+            "upcoming": milestones.filter(
+                planned_date__gte=today, planned_date__lte=today + timezone.timedelta(days=30)
+            )[:15],
             "overdue": milestones.filter(planned_date__lt=today)[:15],
             "red": visible.filter(health_overall="red").select_related("team", "owner")[:10],
             "today": today,
@@ -96,9 +101,13 @@ class UserListView(View):
         return super().dispatch(request, *args, **kwargs)
 
     def get(self, request):
-        users = get_user_model().objects.select_related("profile").prefetch_related("teams").order_by("username")
+        users = (
+            get_user_model().objects.select_related("profile").prefetch_related("teams").order_by("username")
+        )
         page, per_page = paginate(request, users)
-        return render(request, "core/user_list.html", {"page": page, "per_page": per_page, "roles": Role.choices})
+        return render(
+            request, "core/user_list.html", {"page": page, "per_page": per_page, "roles": Role.choices}
+        )
 
     def post(self, request):
         user = get_user_model().objects.filter(pk=request.POST.get("user")).first()
@@ -111,7 +120,13 @@ class UserListView(View):
                 before = snapshot(profile)
                 profile.role = role
                 profile.save()
-                record(ChangeContext.from_request(request), AuditEntry.Action.UPDATE, profile, before, snapshot(profile))
+                record(
+                    ChangeContext.from_request(request),
+                    AuditEntry.Action.UPDATE,
+                    profile,
+                    before,
+                    snapshot(profile),
+                )
             messages.success(request, f"{user.username} is now {Role(role).label}.")
         return HttpResponseRedirect(reverse("user_list"))
 
@@ -134,13 +149,21 @@ class TokenListView(View):
             if token is None:
                 raise PermissionDenied
             with transaction.atomic():
-                record(ChangeContext.from_request(request), AuditEntry.Action.DELETE, token, snapshot(token), None)
+                record(
+                    ChangeContext.from_request(request),
+                    AuditEntry.Action.DELETE,
+                    token,
+                    snapshot(token),
+                    None,
+                )
                 token.delete()
             messages.success(request, "Token revoked.")
             return HttpResponseRedirect(reverse("token_list"))
         with transaction.atomic():
             token, raw = ApiToken.issue(request.user, request.POST.get("name", "")[:100])
-            record(ChangeContext.from_request(request), AuditEntry.Action.CREATE, token, None, snapshot(token))
+            record(
+                ChangeContext.from_request(request), AuditEntry.Action.CREATE, token, None, snapshot(token)
+            )
         return self.get(request, raw=raw)
 
 

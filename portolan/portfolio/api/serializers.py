@@ -2,7 +2,6 @@ from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
 from portolan.core.roles import VIEW
-from portolan.portfolio.services import tag_objects
 from portolan.portfolio.models import (
     Dependency,
     Effort,
@@ -16,6 +15,7 @@ from portolan.portfolio.models import (
     Tag,
     Team,
 )
+from portolan.portfolio.services import tag_objects
 
 
 class RestrictedSerializer(serializers.ModelSerializer):
@@ -45,17 +45,39 @@ class TeamSerializer(RestrictedSerializer):
 
     class Meta:
         model = Team
-        fields = ["id", "code", "name", "description", "capacity_pd_per_month", "lead", "members", "created", "updated"]
+        fields = [
+            "id",
+            "code",
+            "name",
+            "description",
+            "capacity_pd_per_month",
+            "lead",
+            "members",
+            "created",
+            "updated",
+        ]
 
 
 class ServiceSerializer(RestrictedSerializer):
     class Meta:
         model = Service
-        fields = ["id", "code", "name", "kind", "owner_team", "criticality", "description", "created", "updated"]
+        fields = [
+            "id",
+            "code",
+            "name",
+            "kind",
+            "owner_team",
+            "criticality",
+            "description",
+            "created",
+            "updated",
+        ]
 
 
 class InitiativeSerializer(RestrictedSerializer):
-    tags = serializers.SlugRelatedField(many=True, slug_field="name", queryset=Tag.objects.all(), required=False)
+    tags = serializers.SlugRelatedField(
+        many=True, slug_field="name", queryset=Tag.objects.all(), required=False
+    )
     owner = serializers.SlugRelatedField(
         slug_field="username", queryset=get_user_model().objects.all(), required=False, allow_null=True
     )
@@ -131,7 +153,18 @@ class MilestoneSerializer(RestrictedSerializer):
 class StatusUpdateSerializer(RestrictedSerializer):
     class Meta:
         model = StatusUpdate
-        fields = ["id", "initiative", "date", "author", "overall", "schedule", "cost", "scope", "narrative", "created"]
+        fields = [
+            "id",
+            "initiative",
+            "date",
+            "author",
+            "overall",
+            "schedule",
+            "cost",
+            "scope",
+            "narrative",
+            "created",
+        ]
         read_only_fields = ["author"]
 
 

@@ -4,7 +4,12 @@ from rest_framework import mixins, viewsets
 from portolan.core.api.views import PortolanViewSet
 from portolan.portfolio import services
 from portolan.portfolio.api import serializers
-from portolan.portfolio.filters import InitiativeFilterSet, ObjectiveFilterSet, ServiceFilterSet, TeamFilterSet
+from portolan.portfolio.filters import (
+    InitiativeFilterSet,
+    ObjectiveFilterSet,
+    ServiceFilterSet,
+    TeamFilterSet,
+)
 from portolan.portfolio.models import (
     Dependency,
     Effort,

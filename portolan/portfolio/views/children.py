@@ -122,5 +122,3 @@ class EffortEditView(ChildEditView):
 
 class EffortDeleteView(ChildDeleteView):
     model = Effort
-
-

@@ -115,7 +115,10 @@ class InitiativeStageView(View):
         if form.is_valid():
             try:
                 services.change_stage(
-                    ChangeContext.from_request(request), initiative, form.cleaned_data["stage"], form.cleaned_data["reason"]
+                    ChangeContext.from_request(request),
+                    initiative,
+                    form.cleaned_data["stage"],
+                    form.cleaned_data["reason"],
                 )
             except ValidationError as exc:
                 messages.error(request, " ".join(exc.messages))
@@ -132,5 +135,3 @@ class InitiativeBaselineView(View):
         services.capture_baseline(ChangeContext.from_request(request), initiative)
         messages.success(request, f"Baseline of {initiative.key} set to its planned dates.")
         return HttpResponseRedirect(initiative.get_absolute_url())
-
-

@@ -54,6 +54,14 @@ class MapGraphView(View):
             for e in Dependency.objects.values("predecessor_id", "successor_id", "type", "lag_days", "hard")
             if e["predecessor_id"] in ids and e["successor_id"] in ids
         ]
+        everything = request.GET.get("all") == "1"
+        isolated = 0
+        if not everything:
+            linked = {e["predecessor_id"] for e in edges} | {e["successor_id"] for e in edges}
+            selected = request.GET.get("select", "")
+            keep = linked | ({int(selected)} if selected.isdigit() else set())
+            isolated = len(nodes) - len([n for n in nodes if n["pk"] in keep])
+            nodes = [n for n in nodes if n["pk"] in keep]
         layer = layers([n["pk"] for n in nodes], [(e["predecessor_id"], e["successor_id"]) for e in edges])
         detail = reverse("portfolio:initiative_detail", args=[0])[:-2]
         for node in nodes:
@@ -62,11 +70,21 @@ class MapGraphView(View):
         graph = {
             "nodes": nodes,
             "edges": [
-                {"from": e["predecessor_id"], "to": e["successor_id"], "type": e["type"], "lag": e["lag_days"], "hard": e["hard"]}
+                {
+                    "from": e["predecessor_id"],
+                    "to": e["successor_id"],
+                    "type": e["type"],
+                    "lag": e["lag_days"],
+                    "hard": e["hard"],
+                }
                 for e in edges
             ],
         }
-        programs = Initiative.objects.restrict(request.user).filter(kind=Initiative.Kind.PROGRAM).values("pk", "key", "title")
+        programs = (
+            Initiative.objects.restrict(request.user)
+            .filter(kind=Initiative.Kind.PROGRAM)
+            .values("pk", "key", "title")
+        )
         context = {
             "graph": graph,
             "map_tab": "graph",
@@ -75,6 +93,8 @@ class MapGraphView(View):
             "program": program,
             "team": team,
             "selected": request.GET.get("select", ""),
+            "everything": everything,
+            "isolated": isolated,
         }
         return render(request, "portfolio/map_graph.html", context)
 
@@ -122,13 +142,17 @@ class MapRaciView(View):
         for a in assignments:
             label = a.party
             key = f"u{a.user_id}" if a.user_id else f"t{a.team_id}"
-            party = parties.setdefault(key, {"label": label, "kind": "person" if a.user_id else "team", "cells": {}})
+            party = parties.setdefault(
+                key, {"label": label, "kind": "person" if a.user_id else "team", "cells": {}}
+            )
             party["cells"][a.initiative_id] = party["cells"].get(a.initiative_id, "") + a.role
         rows = sorted(parties.values(), key=lambda p: (p["kind"], p["label"].lower()))
         for row in rows:
             row["line"] = [row["cells"].get(pk, "") for pk in ids]
         missing_a = [
-            row for row in page.object_list if not any(a.initiative_id == row["pk"] and a.role == "A" for a in assignments)
+            row
+            for row in page.object_list
+            if not any(a.initiative_id == row["pk"] and a.role == "A" for a in assignments)
         ]
         context = {
             "columns": page.object_list,

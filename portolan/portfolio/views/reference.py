@@ -1,6 +1,5 @@
 """Objectives, teams and services: list, detail, edit, delete."""
 
-
 from portolan.core.views import generic
 from portolan.portfolio import filters, forms, tables
 from portolan.portfolio.models import Objective, Service, Team
@@ -21,7 +20,9 @@ class ObjectiveDetailView(generic.ObjectDetailView):
     template_name = "portfolio/objective_detail.html"
 
     def extra_context(self, request, obj):
-        links = obj.initiative_links.select_related("initiative", "initiative__team").order_by("initiative__key")
+        links = obj.initiative_links.select_related("initiative", "initiative__team").order_by(
+            "initiative__key"
+        )
         return {"links": links, "children": obj.children.all()}
 
 
@@ -91,5 +92,3 @@ class ServiceEditView(generic.ObjectEditView):
 
 class ServiceDeleteView(generic.ObjectDeleteView):
     model = Service
-
-

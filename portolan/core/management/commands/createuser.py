@@ -27,7 +27,9 @@ class Command(BaseCommand):
         User = get_user_model()
         if User.objects.filter(username=username).exists():
             raise CommandError(f"A user named {username!r} already exists.")
-        user = User(username=username, email=email, is_superuser=role == Role.ADMIN, is_staff=role == Role.ADMIN)
+        user = User(
+            username=username, email=email, is_superuser=role == Role.ADMIN, is_staff=role == Role.ADMIN
+        )
         try:
             validate_password(password, user)
         except ValidationError as exc:

@@ -7,7 +7,7 @@ from portolan.core.models import ApiToken, AuditEntry
 
 
 class Command(BaseCommand):
-    help = "Manage API tokens: 'token create USERNAME [--name NAME]' prints a new token (only its hash is stored)."
+    help = "API tokens: 'token create USERNAME [--name NAME]' prints a new token; only its hash is stored."
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)

@@ -6,7 +6,7 @@
   if (!data || !svg) return;
   const graph = JSON.parse(data.textContent);
   const NS = "http://www.w3.org/2000/svg";
-  const W = 150, H = 28, GX = 60, GY = 10, PAD = 20;
+  const W = 200, H = 28, GX = 50, GY = 10, PAD = 20;
   const byLayer = new Map();
   graph.nodes.forEach((n) => {
     if (!byLayer.has(n.layer)) byLayer.set(n.layer, []);
@@ -63,7 +63,7 @@
     dot.setAttribute("class", "health-dot " + (n.health_overall || "none"));
     const t = document.createElementNS(NS, "text");
     t.setAttribute("x", 18); t.setAttribute("y", H / 2 + 4);
-    t.textContent = `${n.key} ${n.title}`.slice(0, 24);
+    t.textContent = `${n.key} ${n.title}`.slice(0, 30);
     const title = document.createElementNS(NS, "title");
     title.textContent = `${n.key} ${n.title} (${n.kind}, ${n.stage}, health ${n.health_overall || "not set"})`;
     g.append(r, dot, t, title);

@@ -10,7 +10,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--as-of", type=dt.date.fromisoformat, help="The demo's 'today' (YYYY-MM-DD).")
-        parser.add_argument("--if-empty", action="store_true", help="Do nothing (and succeed) when data exists.")
+        parser.add_argument(
+            "--if-empty", action="store_true", help="Do nothing (and succeed) when data exists."
+        )
 
     def handle(self, *args, as_of=None, if_empty=False, **options):
         try:
@@ -21,4 +23,6 @@ class Command(BaseCommand):
                 return
             raise CommandError(str(exc)) from None
         self.stdout.write("Loaded: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
-        self.stdout.write(f"Log in as any of {', '.join(u[0] for u in USERS[:5])} with password {DEMO_PASSWORD!r}.")
+        self.stdout.write(
+            f"Log in as any of {', '.join(u[0] for u in USERS[:5])} with password {DEMO_PASSWORD!r}."
+        )
