@@ -9,7 +9,7 @@ from functools import cache
 
 from django.urls import NoReverseMatch, reverse
 
-from portolan.core.roles import is_admin
+from portolan.core.roles import is_admin, is_manager
 
 
 @dataclass(frozen=True)
@@ -17,6 +17,12 @@ class Item:
     label: str
     url_name: str
     admin_only: bool = False
+    manager_only: bool = False
+
+    def visible_to(self, user) -> bool:
+        if self.admin_only:
+            return is_admin(user)
+        return is_manager(user) if self.manager_only else True
 
 
 SECTIONS: tuple[tuple[str, tuple[Item, ...]], ...] = (
@@ -29,7 +35,7 @@ SECTIONS: tuple[tuple[str, tuple[Item, ...]], ...] = (
             Item("Objectives", "portfolio:objective_list"),
             Item("Teams", "portfolio:team_list"),
             Item("Services", "portfolio:service_list"),
-            Item("Import / export", "portfolio:import"),
+            Item("Import", "portfolio:import", manager_only=True),
         ),
     ),
     (
@@ -90,7 +96,7 @@ def menu(user, path: str) -> list[dict]:
         entries = []
         for item in items:
             url = _resolve(item.url_name)
-            if url is None or (item.admin_only and not is_admin(user)):
+            if url is None or not item.visible_to(user):
                 continue
             entries.append({"label": item.label, "url": url, "active": path.startswith(url) and url != "/"})
         if entries:

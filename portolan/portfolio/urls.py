@@ -1,6 +1,6 @@
 from django.urls import path
 
-from portolan.portfolio.views import children, initiatives, map, reference
+from portolan.portfolio.views import children, initiatives, io, map, reference
 
 app_name = "portfolio"
 
@@ -77,4 +77,6 @@ urlpatterns = [
     path("map/graph/", map.MapGraphView.as_view(), name="map_graph"),
     path("map/alignment/", map.MapAlignmentView.as_view(), name="map_alignment"),
     path("map/raci/", map.MapRaciView.as_view(), name="map_raci"),
+    path("import/", io.ImportView.as_view(), name="import"),
+    path("export/initiatives.<str:fmt>", io.ExportView.as_view(), name="initiative_export"),
 ]
