@@ -149,7 +149,7 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Portolan API",
     "DESCRIPTION": "Portfolio objects of an infrastructure program office.",
     "VERSION": "0.1.0",
-    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SERVE_PERMISSIONS": ["portolan.core.api.permissions.RolePermission"],
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -46,7 +46,11 @@ def snapshot(obj: models.Model) -> dict:
     for f in obj._meta.concrete_fields:
         if f.name in exclude:
             continue
-        data[f.attname] = _plain(getattr(obj, f.attname))
+        value = getattr(obj, f.attname)
+        if isinstance(f, models.DecimalField) and value is not None:
+            # As stored: Decimal("1") from a form and Decimal("1.00") from the database are one value.
+            value = decimal.Decimal(value).quantize(decimal.Decimal(1).scaleb(-f.decimal_places))
+        data[f.attname] = _plain(value)
     for f in obj._meta.many_to_many:
         if obj.pk is not None and f.name not in exclude:
             data[f.name] = sorted(str(v) for v in getattr(obj, f.name).values_list("pk", flat=True))

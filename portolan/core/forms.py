@@ -2,17 +2,21 @@
 
 from django import forms
 
-from portolan.core.roles import VIEW
+from portolan.core.roles import CHANGE, VIEW
 
 
 class PortolanModelForm(forms.ModelForm):
+    # Fields naming the parent being changed (a milestone's initiative): their choices are
+    # what the user may change, not merely see, so a contributor is offered their own only.
+    change_fields: tuple[str, ...] = ()
+
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        for field in self.fields.values():
+        for name, field in self.fields.items():
             queryset = getattr(field, "queryset", None)
             if queryset is not None and hasattr(queryset, "restrict"):
-                field.queryset = queryset.restrict(user, VIEW)
+                field.queryset = queryset.restrict(user, CHANGE if name in self.change_fields else VIEW)
             widget = field.widget
             if isinstance(widget, forms.DateInput):
                 widget.input_type = "date"

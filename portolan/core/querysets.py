@@ -3,7 +3,7 @@
 from django.db import models
 from django.db.models import Q
 
-from portolan.core.roles import ALL, NONE, OWN, grant
+from portolan.core.roles import ADD, ALL, NONE, OWN, grant
 
 
 class RestrictedQuerySet(models.QuerySet):
@@ -36,6 +36,18 @@ class PortolanModel(models.Model):
     def owned_by_q(cls, user) -> Q:
         """What 'owned by the user or one of their teams' means for this model."""
         return Q(pk__in=[])
+
+    @classmethod
+    def user_can_add(cls, user) -> bool:
+        """Whether ``user`` may create objects of this model at all.
+
+        An "own" grant only helps on models that define what owning means: a contributor
+        may add initiatives (and their children) but not objectives or teams.
+        """
+        level = grant(user, ADD)
+        if level == OWN:
+            return cls.owned_by_q.__func__ is not PortolanModel.owned_by_q.__func__
+        return level == ALL
 
     def user_can(self, user, action: str) -> bool:
         level = grant(user, action)

@@ -1,6 +1,8 @@
 import django_filters
 from django.contrib.auth import get_user_model
 from django.db.models import Q
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from portolan.portfolio.models import RAG, Initiative, Objective, Service, Tag, Team
 
@@ -33,8 +35,15 @@ class InitiativeFilterSet(SearchFilterSet):
         field_name="objectives", queryset=Objective.objects.all(), distinct=True, label="Objective"
     )
     owner = django_filters.ModelMultipleChoiceFilter(queryset=get_user_model().objects.all())
-    tag = django_filters.ModelMultipleChoiceFilter(
-        field_name="tags__name", to_field_name="name", queryset=Tag.objects.all(), distinct=True, label="Tag"
+    # Tag names: declared as strings for the OpenAPI schema, which cannot infer it through tags__name.
+    tag = extend_schema_field(OpenApiTypes.STR)(
+        django_filters.ModelMultipleChoiceFilter(
+            field_name="tags__name",
+            to_field_name="name",
+            queryset=Tag.objects.all(),
+            distinct=True,
+            label="Tag",
+        )
     )
     parent = django_filters.ModelChoiceFilter(
         queryset=Initiative.objects.filter(kind=Initiative.Kind.PROGRAM), label="Program"

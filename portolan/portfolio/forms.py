@@ -84,12 +84,16 @@ class StageForm(forms.Form):
 
 
 class DependencyForm(PortolanModelForm):
+    change_fields = ("successor",)
+
     class Meta:
         model = Dependency
         fields = ["predecessor", "successor", "type", "lag_days", "hard", "note"]
 
 
 class MilestoneForm(PortolanModelForm):
+    change_fields = ("initiative",)
+
     class Meta:
         model = Milestone
         fields = [
@@ -104,6 +108,8 @@ class MilestoneForm(PortolanModelForm):
 
 
 class StatusUpdateForm(PortolanModelForm):
+    change_fields = ("initiative",)
+
     class Meta:
         model = StatusUpdate
         fields = ["initiative", "date", "overall", "schedule", "cost", "scope", "narrative"]
@@ -111,6 +117,8 @@ class StatusUpdateForm(PortolanModelForm):
 
 
 class RaciForm(PortolanModelForm):
+    change_fields = ("initiative",)
+
     class Meta:
         model = RaciAssignment
         fields = ["initiative", "role", "user", "team", "note"]
@@ -121,14 +129,26 @@ class RaciForm(PortolanModelForm):
             raise forms.ValidationError("Choose either a person or a team (exactly one).")
         return data
 
+    def _get_validation_exclusions(self):
+        # A new Accountable replaces the current one (services.set_raci / update_raci): the
+        # one-Accountable constraint is the service's to keep, so the form must not refuse it.
+        exclude = super()._get_validation_exclusions()
+        if self.cleaned_data.get("role") == RaciAssignment.Role.ACCOUNTABLE:
+            exclude.add("initiative")
+        return exclude
+
 
 class ObjectiveLinkForm(PortolanModelForm):
+    change_fields = ("initiative",)
+
     class Meta:
         model = ObjectiveLink
         fields = ["initiative", "objective", "weight"]
 
 
 class EffortForm(PortolanModelForm):
+    change_fields = ("initiative",)
+
     class Meta:
         model = Effort
         fields = ["initiative", "team", "person_days"]

@@ -1,11 +1,12 @@
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from portolan.core.tables import Column, Table
 
 
 def rag_badge(value: str, label: str = ""):
     if not value:
-        return format_html('<span class="text-body-secondary">—</span>')
+        return mark_safe('<span class="text-body-secondary">—</span>')  # noqa: S308 - constant
     icon = {"green": "●", "amber": "▲", "red": "■"}[value]
     return format_html('<span class="badge rag-{}">{} {}</span>', value, icon, label or value.capitalize())
 

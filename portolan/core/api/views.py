@@ -30,6 +30,12 @@ class PortolanViewSet(viewsets.ModelViewSet):
     def get_queryset(self):
         return self.base_queryset.restrict(self.request.user, VIEW)
 
+    def check_permissions(self, request):
+        super().check_permissions(request)
+        model = self.base_queryset.model
+        if request.method == "POST" and not model.user_can_add(request.user):
+            self.permission_denied(request, message=f"You may not create {model._meta.verbose_name_plural}.")
+
     def get_object(self):
         obj = super().get_object()
         action = {"PUT": CHANGE, "PATCH": CHANGE, "DELETE": DELETE}.get(self.request.method)

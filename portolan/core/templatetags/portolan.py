@@ -3,6 +3,7 @@ from decimal import Decimal
 from django import template
 from django.conf import settings
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 register = template.Library()
 
@@ -30,7 +31,7 @@ def bs(field):
 def rag(value, label: str = ""):
     """A RAG badge: colour plus a shape and a word, readable without colour."""
     if not value:
-        return format_html('<span class="badge rag-none">– not set</span>')
+        return mark_safe('<span class="badge rag-none">– not set</span>')  # noqa: S308 - constant
     return format_html(
         '<span class="badge rag-{}">{} {}</span>',
         value,

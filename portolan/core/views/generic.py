@@ -18,7 +18,7 @@ from django.views import View
 
 from portolan.core import services
 from portolan.core.audit import ChangeContext, history
-from portolan.core.roles import ADD, CHANGE, DELETE, NONE, VIEW, grant
+from portolan.core.roles import CHANGE, DELETE, VIEW
 from portolan.core.tables import Table
 
 PAGE_SIZES = (25, 50, 100, 250)
@@ -96,7 +96,7 @@ class ObjectListView(View):
             "rows": table.rows(page.object_list),
             "per_page": per_page,
             "page_sizes": PAGE_SIZES,
-            "can_add": grant(request.user, ADD) != NONE,
+            "can_add": self.model.user_can_add(request.user),
             "add_url": _url_or_none(f"{meta.app_label}:{meta.model_name}_add"),
             **self.extra_context(request),
         }
@@ -149,8 +149,8 @@ class ObjectEditView(View):
 
     def get_object(self, request, pk):
         if pk is None:
-            if grant(request.user, ADD) == NONE:
-                raise PermissionDenied("You may not create objects.")
+            if not self.model.user_can_add(request.user):
+                raise PermissionDenied(f"You may not create {self.model._meta.verbose_name_plural}.")
             return None
         return get_restricted(self.model, request.user, CHANGE, pk=pk)
 

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -15,39 +15,15 @@ from portolan.core.audit import ChangeContext, record, snapshot
 from portolan.core.models import ApiToken, AuditEntry, Profile
 from portolan.core.roles import Role, is_admin, role_of
 from portolan.core.views.generic import paginate
-from portolan.portfolio.models import Initiative, Milestone, Objective, Service, Team
+from portolan.kpis import dashboard
+from portolan.portfolio.models import Initiative, Objective, Service, Team
 
 
 class HomeView(View):
-    """The portfolio at a glance: health, stages, budget, the next milestones."""
+    """The executive dashboard: health, budget, milestones, KPIs, risk heatmaps, P80 dates."""
 
     def get(self, request):
-        visible = Initiative.objects.restrict(request.user).exclude(stage__in=["cancelled"])
-        health = dict(visible.values_list("health_overall").annotate(n=Count("pk")).order_by())
-        stages = dict(visible.values_list("stage").annotate(n=Count("pk")).order_by())
-        money = visible.aggregate(
-            capex=Sum("budget_capex"),
-            opex=Sum("budget_opex"),
-            forecast=Sum("forecast_cost"),
-            actual=Sum("actual_cost"),
-        )
-        today = timezone.localdate()
-        milestones = Milestone.objects.filter(
-            initiative__in=visible, status=Milestone.Status.PLANNED
-        ).select_related("initiative")
-        context = {
-            "total": sum(stages.values()),
-            "health": [(rag, health.get(rag, 0)) for rag in ("green", "amber", "red", "")],
-            "stages": [(s, stages.get(s.value, 0)) for s in Initiative.Stage],
-            "money": money,
-            "upcoming": milestones.filter(
-                planned_date__gte=today, planned_date__lte=today + timezone.timedelta(days=30)
-            )[:15],
-            "overdue": milestones.filter(planned_date__lt=today)[:15],
-            "red": visible.filter(health_overall="red").select_related("team", "owner")[:10],
-            "today": today,
-        }
-        return render(request, "core/home.html", context)
+        return render(request, "core/home.html", dashboard.executive(request.user, timezone.localdate()))
 
 
 class AuditLogView(View):

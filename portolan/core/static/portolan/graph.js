@@ -104,6 +104,9 @@
     info.dataset.downstream = [...down].map((id) => nodeEls.get(id).dataset.key).sort().join(",");
     nodeEls.get(pk).scrollIntoView({ block: "nearest", inline: "nearest" });
   }
+  // The key picker's suggestions come from the same JSON (not a second copy in the HTML).
+  const keys = document.getElementById("g-keys");
+  if (keys) keys.append(...graph.nodes.map((n) => new Option(n.title, n.key)));
   const find = document.getElementById("g-find");
   if (find) find.addEventListener("change", () => {
     const node = graph.nodes.find((n) => n.key.toLowerCase() === find.value.trim().toLowerCase());
