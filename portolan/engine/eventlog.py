@@ -116,7 +116,6 @@ PRESETS: dict[str, Mapping] = {
         activity="concept:name",
         timestamp="time:timestamp",
         resource="org:resource",
-        group="org:group",
     ),
 }
 
@@ -230,7 +229,10 @@ def _detect_encoding(raw: bytes) -> str:
 
 def _transcode(path: Path, encoding: str, dest: Path) -> Path:
     """Rewrite a text file as UTF-8, streaming."""
-    with open(path, encoding=encoding, newline="") as src, open(dest, "w", encoding="utf-8", newline="") as out:
+    with (
+        open(path, encoding=encoding, newline="") as src,
+        open(dest, "w", encoding="utf-8", newline="") as out,
+    ):
         shutil.copyfileobj(src, out, 8 << 20)
     return dest
 
@@ -352,7 +354,9 @@ def scan_source(
         return _read_xlsx(path).lazy(), {"format": "xlsx"}
     if suffix == ".xes":
         return read_xes(path).lazy(), {"format": "xes"}
-    raise EventLogError(f"unsupported file type {suffix!r}; expected one of {DATA_SUFFIXES} (plain, zip or gz)")
+    raise EventLogError(
+        f"unsupported file type {suffix!r}; expected one of {DATA_SUFFIXES} (plain, zip or gz)"
+    )
 
 
 # ---------------------------------------------------------------- mapping and timestamps
@@ -380,7 +384,9 @@ def _parse_expr(col: str, fmt: str) -> pl.Expr:
     return pl.col(col).str.strptime(pl.Datetime("us"), fmt, strict=False, exact=True)
 
 
-def detect_timestamp_format(values: pl.Series, candidates: Sequence[str] = CANDIDATE_FORMATS) -> dict[str, Any]:
+def detect_timestamp_format(
+    values: pl.Series, candidates: Sequence[str] = CANDIDATE_FORMATS
+) -> dict[str, Any]:
     """Choose the format that parses every non-null value of the whole column.
 
     Returns ``{"format", "parsed", "total", "ambiguous"}`` where ``ambiguous`` lists the other
@@ -414,6 +420,7 @@ def resolve_ambiguity(frame: pl.DataFrame, column: str, formats: Sequence[str]) 
     Ties keep the earlier format. Logs are mostly written in time order, so the right reading of
     day and month is the one under which a case's events rarely go back in time.
     """
+
     def backward(fmt: str) -> int:
         ts = _parse_expr(column, fmt)
         same = pl.col("case") == pl.col("case").shift(1)
@@ -428,9 +435,9 @@ def _to_utc(expr: pl.Expr, dtype: pl.DataType, timezone: str | None) -> pl.Expr:
         return expr.dt.convert_time_zone("UTC").dt.cast_time_unit("us")
     expr = expr.cast(pl.Datetime("us"))
     if timezone:
-        return expr.dt.replace_time_zone(timezone, ambiguous="earliest", non_existent="null").dt.convert_time_zone(
-            "UTC"
-        )
+        return expr.dt.replace_time_zone(
+            timezone, ambiguous="earliest", non_existent="null"
+        ).dt.convert_time_zone("UTC")
     return expr.dt.replace_time_zone("UTC")
 
 
@@ -451,8 +458,9 @@ def _timestamp_expr(
         fmt = info["format"]
         if info["ambiguous"]:
             probe = raw.select(pl.col(mapping.case).cast(pl.String).alias("case"), pl.col(source))
-            fmt = resolve_ambiguity(probe, source, [fmt, *info["ambiguous"]])
-            info["format"] = fmt
+            readings = [fmt, *info["ambiguous"]]
+            fmt = resolve_ambiguity(probe, source, readings)
+            info |= {"format": fmt, "ambiguous": [f for f in readings if f != fmt]}
     report[key] = info
     parsed_dtype = pl.Datetime("us", "UTC") if "%z" in fmt else pl.Datetime("us")
     return _to_utc(_parse_expr(source, fmt), parsed_dtype, mapping.timezone)
@@ -469,7 +477,10 @@ def _bad_rows(frame: pl.DataFrame, mapping: Mapping) -> pl.DataFrame:
     ]
     parts = [
         frame.filter(pl.col(col).is_null()).select(
-            "row", pl.lit(src).alias("column"), pl.lit(None, pl.String).alias("value"), pl.lit(why).alias("reason")
+            "row",
+            pl.lit(src).alias("column"),
+            pl.lit(None, pl.String).alias("value"),
+            pl.lit(why).alias("reason"),
         )
         for col, src, why in checks
     ]
@@ -491,7 +502,8 @@ def describe_bad_rows(bad: pl.DataFrame) -> str:
     counts = bad.group_by("reason", maintain_order=True).len().rows()
     summary = ", ".join(f"{n} {reason}" for reason, n in counts)
     examples = "; ".join(
-        f"row {row}, column {col!r}, value {val!r} ({why})" for row, col, val, why in bad.head(MAX_EXAMPLES).rows()
+        f"row {row}, column {col!r}, value {val!r} ({why})"
+        for row, col, val, why in bad.head(MAX_EXAMPLES).rows()
     )
     return f"{bad['row'].n_unique()} bad row(s): {summary}. First: {examples}"
 
@@ -526,7 +538,9 @@ def normalize(raw: pl.DataFrame, mapping: Mapping) -> tuple[pl.DataFrame, dict[s
     ]
     if mapping.start_timestamp:
         exprs.append(
-            _timestamp_expr(raw, mapping.start_timestamp, mapping, report, "start_timestamp").alias("start_timestamp")
+            _timestamp_expr(raw, mapping.start_timestamp, mapping, report, "start_timestamp").alias(
+                "start_timestamp"
+            )
         )
         exprs.append(pl.col(mapping.start_timestamp).alias("__raw_start_timestamp"))
     for key in ("resource", "group"):
@@ -558,7 +572,9 @@ def _finish_report(frame: pl.DataFrame, bad: pl.DataFrame, report: dict[str, Any
     same = [pl.col(c) == pl.col(c).shift(1) for c in ("case", "activity", "timestamp")]
     same.append(pl.col("resource").eq_missing(pl.col("resource").shift(1)))
     new_case = (pl.col("case") != pl.col("case").shift(1)).fill_null(True)
-    dupes, cases = frame.select(pl.all_horizontal(same).fill_null(False).sum().alias("d"), new_case.sum()).row(0)
+    dupes, cases = frame.select(
+        pl.all_horizontal(same).fill_null(False).sum().alias("d"), new_case.sum()
+    ).row(0)
     report.update(
         events=frame.height,
         cases=cases,
@@ -592,7 +608,11 @@ def read_log(
         try:
             raw = _select_raw(lf, mapping)
         except pl.exceptions.ComputeError as exc:
-            raise EventLogError(f"cannot read {Path(source).name}: {exc} (try another encoding or separator)") from exc
+            raise EventLogError(
+                f"cannot read {Path(source).name}: {exc} (try another encoding or separator)"
+            ) from exc
+    if raw.height == 0:
+        raise EventLogError(f"empty log: {Path(source).name} has no data rows")
     hook("parse", 0, raw.height)
     frame, report = normalize(raw, mapping)
     del raw

@@ -166,9 +166,7 @@ def detect_push_to_front(ctx: Context) -> list[Finding]:
         f"{ex.ratio:.1f}× longer (about {ex.hours_per_month:,.0f} hours a month)"
     )
     return [
-        _finding(
-            "push_to_front", title, ctx, ex, "first_line_resolution_rate", first_level_share=share_first
-        )
+        _finding("push_to_front", title, ctx, ex, "first_line_resolution_rate", first_level_share=share_first)
     ]
 
 
@@ -178,9 +176,15 @@ def detect_bottleneck(ctx: Context) -> list[Finding]:
     if trans.height == 0:
         return []
     top = process.bottlenecks(ctx.frame, top=1).row(0, named=True)
-    on_it = trans.filter((pl.col("activity") == top["activity"]) & (pl.col("next_activity") == top["next_activity"]))
+    on_it = trans.filter(
+        (pl.col("activity") == top["activity"]) & (pl.col("next_activity") == top["next_activity"])
+    )
     over = on_it.with_columns((pl.col("wait_s") - top["median_s"]).clip(lower_bound=0).alias("excess_s"))
-    per_case = over.group_by("case").agg(pl.col("excess_s").sum()).sort(["excess_s", "case"], descending=[True, False])
+    per_case = (
+        over.group_by("case")
+        .agg(pl.col("excess_s").sum())
+        .sort(["excess_s", "case"], descending=[True, False])
+    )
     hours = float(over["excess_s"].sum()) / 3600 / ctx.months
     title = (
         f"Bottleneck: '{top['activity']}' → '{top['next_activity']}' holds {top['share_of_wait']:.0%} of all "
@@ -196,7 +200,9 @@ def detect_bottleneck(ctx: Context) -> list[Finding]:
             evidence_case_ids=per_case["case"].head(ctx.config.sample_size).to_list(),
             evidence_total=per_case.height,
             kpi="mttr",
-            details={k: top[k] for k in ("activity", "next_activity", "count", "mean_s", "median_s", "p90_s")},
+            details={
+                k: top[k] for k in ("activity", "next_activity", "count", "mean_s", "median_s", "p90_s")
+            },
         )
     ]
 
@@ -241,14 +247,22 @@ def detect_sla(ctx: Context) -> list[Finding]:
     ex = excess(ctx, flagged, baseline_s=_met_median(per_case))
     title = (
         f"SLA met in {compliance:.0%} of cases; incidents involving {group} breach {lift:.1f}× as often "
-        f"({rate:.0%} of {cases:,}), about {ex.hours_per_month:,.0f} hours a month beyond the typical compliant case"
+        f"({rate:.0%} of {cases:,}), about {ex.hours_per_month:,.0f} hours a month beyond the typical "
+        "compliant case"
     )
     by_priority = (
         process.sla_compliance(per_case, ctx.config.sla_priority).rows() if ctx.config.sla_priority else []
     )
     return [
         _finding(
-            "sla_breach", title, ctx, ex, "sla_compliance", compliance=compliance, driver=group, by_priority=by_priority
+            "sla_breach",
+            title,
+            ctx,
+            ex,
+            "sla_compliance",
+            compliance=compliance,
+            driver=group,
+            by_priority=by_priority,
         )
     ]
 

@@ -74,12 +74,16 @@ def with_transitions(frame: Frame, filters: Filters | None = None) -> pl.LazyFra
 def case_table(frame: Frame, filters: Filters | None = None) -> pl.LazyFrame:
     """One row per case: start, end, duration_s, events, variant key (activities joined)."""
     lf = apply_filters(frame, filters)
-    return lf.group_by("case").agg(
-        pl.col("timestamp").min().alias("start"),
-        pl.col("timestamp").max().alias("end"),
-        pl.len().alias("events"),
-        pl.col("activity").str.join(VARIANT_SEP).alias("variant"),
-    ).with_columns(_seconds(pl.col("end") - pl.col("start")).alias("duration_s"))
+    return (
+        lf.group_by("case")
+        .agg(
+            pl.col("timestamp").min().alias("start"),
+            pl.col("timestamp").max().alias("end"),
+            pl.len().alias("events"),
+            pl.col("activity").str.join(VARIANT_SEP).alias("variant"),
+        )
+        .with_columns(_seconds(pl.col("end") - pl.col("start")).alias("duration_s"))
+    )
 
 
 def _stats(col: str) -> list[pl.Expr]:
@@ -106,7 +110,12 @@ def dfg_frame(transitions: pl.LazyFrame) -> pl.LazyFrame:
 
 def _endpoint_counts(transitions: pl.LazyFrame, flag: str) -> pl.LazyFrame:
     """Activity counts of the first or last events of cases."""
-    return transitions.filter(pl.col(flag)).group_by("activity").len().sort(["len", "activity"], descending=[True, False])
+    return (
+        transitions.filter(pl.col(flag))
+        .group_by("activity")
+        .len()
+        .sort(["len", "activity"], descending=[True, False])
+    )
 
 
 def variants_frame(cases: pl.LazyFrame) -> pl.LazyFrame:
@@ -123,18 +132,28 @@ def duration_summary(cases: pl.LazyFrame) -> pl.LazyFrame:
     """Mean, median and p90 of case durations (seconds)."""
     d = pl.col("duration_s")
     return cases.select(
-        d.mean().alias("mean"), d.median().alias("median"), d.quantile(0.9, interpolation="linear").alias("p90")
+        d.mean().alias("mean"),
+        d.median().alias("median"),
+        d.quantile(0.9, interpolation="linear").alias("p90"),
     )
 
 
 def throughput_distribution(cases: pl.LazyFrame) -> pl.LazyFrame:
     """Number and share of cases per duration bucket (<1h ... >30d)."""
-    bucket = pl.col("duration_s").cut(list(DURATION_BINS_S), labels=list(DURATION_LABELS), left_closed=True)
+    index = pl.lit(0, pl.UInt8)
+    for edge in DURATION_BINS_S:
+        index = index + (pl.col("duration_s") >= edge).cast(pl.UInt8)
     return (
-        cases.group_by(bucket.alias("bucket"))
+        cases.group_by(index.alias("index"))
         .len()
-        .with_columns((pl.col("len") / pl.col("len").sum()).alias("share"))
-        .sort("bucket")
+        .sort("index")
+        .select(
+            pl.col("index")
+            .replace_strict(dict(enumerate(DURATION_LABELS)), return_dtype=pl.String)
+            .alias("bucket"),
+            "len",
+            (pl.col("len") / pl.col("len").sum()).alias("share"),
+        )
     )
 
 
@@ -196,8 +215,10 @@ def rework(frame: Frame, filters: Filters | None = None) -> dict[str, Any]:
 def group_changes(frame: Frame, filters: Filters | None = None) -> pl.DataFrame:
     """Per case: number of changes of (non-null) group, duration and first/last group."""
     lf = apply_filters(frame, filters)
-    changes = _collapsed(lf, "group").group_by("case").agg(
-        (pl.len() - 1).alias("group_changes"), pl.col("group").first().alias("first_group")
+    changes = (
+        _collapsed(lf, "group")
+        .group_by("case")
+        .agg((pl.len() - 1).alias("group_changes"), pl.col("group").first().alias("first_group"))
     )
     cases = case_table(lf).select("case", "duration_s", "start")
     return (
@@ -269,7 +290,8 @@ def sla_cases(
         cases = cases.join(_case_attribute(lf, priority), on="case", how="left")
     if met_attribute:
         flag = _case_attribute(lf, met_attribute).select(
-            "case", pl.col(met_attribute).str.to_lowercase().is_in(["true", "1", "yes", "y", "t"]).alias("met")
+            "case",
+            pl.col(met_attribute).str.to_lowercase().is_in(["true", "1", "yes", "y", "t"]).alias("met"),
         )
         return cases.join(flag, on="case", how="left").collect()
     if target_s is None:
@@ -302,7 +324,11 @@ def sla_drivers(
     return (
         involved.join(breach, on="case")
         .group_by(column)
-        .agg(pl.len().alias("cases"), pl.col("breach").mean().alias("breach_rate"), pl.col("case").alias("case_ids"))
+        .agg(
+            pl.len().alias("cases"),
+            pl.col("breach").mean().alias("breach_rate"),
+            pl.col("case").alias("case_ids"),
+        )
         .filter(pl.col("cases") >= min_cases)
         .with_columns((pl.col("breach_rate") / overall if overall else pl.lit(None)).alias("lift"))
         .sort(["lift", "cases"], descending=True)
@@ -338,13 +364,20 @@ def arrivals_closures(frame: Frame, every: str = "1mo", filters: Filters | None 
     """Per period: cases opened, closed (last event), backlog at period end and its mean age (days)."""
     cases = case_table(frame, filters).select("start", "end").collect()
     opened = cases.group_by(pl.col("start").dt.truncate(every).alias("period")).agg(
-        pl.len().alias("opened"), _seconds(pl.col("start") - pl.datetime(1970, 1, 1, time_zone="UTC")).sum().alias("s_in")
+        pl.len().alias("opened"),
+        _seconds(pl.col("start") - pl.datetime(1970, 1, 1, time_zone="UTC")).sum().alias("s_in"),
     )
     closed = cases.group_by(pl.col("end").dt.truncate(every).alias("period")).agg(
-        pl.len().alias("closed"), _seconds(pl.col("start") - pl.datetime(1970, 1, 1, time_zone="UTC")).sum().alias("s_out")
+        pl.len().alias("closed"),
+        _seconds(pl.col("start") - pl.datetime(1970, 1, 1, time_zone="UTC")).sum().alias("s_out"),
     )
+    periods = pl.datetime_range(
+        opened["period"].min(), closed["period"].max(), every, time_unit="us", time_zone="UTC", eager=True
+    ).alias("period")
     table = (
-        opened.join(closed, on="period", how="full", coalesce=True)
+        periods.to_frame()
+        .join(opened, on="period", how="left")
+        .join(closed, on="period", how="left")
         .fill_null(0)
         .sort("period")
         .with_columns(
@@ -378,7 +411,9 @@ def workload(frame: Frame, by: str = "group", filters: Filters | None = None) ->
 
 def log_months(frame: Frame) -> float:
     """Length of the log in months (30.44 days), at least one day's worth."""
-    span = frame.lazy().select(_seconds(pl.col("timestamp").max() - pl.col("timestamp").min())).collect().item()
+    span = (
+        frame.lazy().select(_seconds(pl.col("timestamp").max() - pl.col("timestamp").min())).collect().item()
+    )
     return max(span or 0.0, 86400.0) / (30.4375 * 86400)
 
 
@@ -403,7 +438,9 @@ def analyze(frame: Frame, filters: Filters | None = None) -> dict[str, Any]:
         "cases": int(variants["count"].sum()) if variants.height else 0,
         "activities": dict(acts.rows()),
         "dfg": [[a, b, n] for a, b, n in dfg.select("activity", "next_activity", "count").rows()],
-        "performance_dfg": [list(r) for r in dfg.select("activity", "next_activity", "mean_s", "median_s").rows()],
+        "performance_dfg": [
+            list(r) for r in dfg.select("activity", "next_activity", "mean_s", "median_s").rows()
+        ],
         "dfg_p90_seconds": [list(r) for r in dfg.select("activity", "next_activity", "p90_s").rows()],
         "start_activities": dict(starts.rows()),
         "end_activities": dict(ends.rows()),

@@ -259,7 +259,9 @@ def _validate(problem: SelectionProblem) -> dict[str, int]:
         raise ValueError(f"duplicate candidate ids: {', '.join(duplicates)}")
     referenced = [(f"{c.id} requires", r) for c in problem.candidates for r in c.requires]
     referenced += [(f"exclusion group {g}", m) for g, ms in problem.exclusion_groups.items() for m in ms]
-    referenced += [("forced in", m) for m in problem.forced_in] + [("forced out", m) for m in problem.forced_out]
+    referenced += [("forced in", m) for m in problem.forced_in] + [
+        ("forced out", m) for m in problem.forced_out
+    ]
     unknown = sorted({f"{where}: {m}" for where, m in referenced if m not in index})
     if unknown:
         raise ValueError(f"unknown candidates referenced: {'; '.join(unknown)}")
@@ -423,8 +425,9 @@ def _greedy_order(model: _Compiled, rule: str) -> np.ndarray:
         return np.lexsort((np.arange(len(model.ids)), -model.scores))
     if rule == "ratio":
         cost = model.rows.matrix[model.rows.is_money].sum(axis=0)
-        ratio = np.where(cost > 0, model.scores / np.where(cost > 0, cost, 1.0), np.inf * np.sign(model.scores))
-        return np.lexsort((np.arange(len(model.ids)), -model.scores, -np.nan_to_num(ratio, nan=0.0)))
+        free = np.where(model.scores > 0, np.inf, 0.0)  # costless items with value come first
+        ratio = np.divide(model.scores, cost, out=free, where=cost > 0)
+        return np.lexsort((np.arange(len(model.ids)), -model.scores, -ratio))
     raise ValueError(f"unknown greedy rule {rule!r}; use one of {', '.join(GREEDY_RULES)}")
 
 
@@ -565,12 +568,16 @@ def _usage(model: _Compiled, x: np.ndarray, binding_tol: float) -> tuple[Constra
     rows = model.rows
     tol = binding_tol * np.maximum(1.0, np.abs(rows.limits))
     return tuple(
-        ConstraintUsage(rows.names[r], rows.kinds[r], float(usage[r]), float(rows.limits[r]), bool(slack <= tol[r]))
+        ConstraintUsage(
+            rows.names[r], rows.kinds[r], float(usage[r]), float(rows.limits[r]), bool(slack <= tol[r])
+        )
         for r, slack in enumerate(rows.limits - usage)
     )
 
 
-def _solver_options(time_limit: float, mip_rel_gap: float, seed: int, threads: int | None) -> dict[str, object]:
+def _solver_options(
+    time_limit: float, mip_rel_gap: float, seed: int, threads: int | None
+) -> dict[str, object]:
     options: dict[str, object] = {"time_limit": float(time_limit), "mip_rel_gap": float(mip_rel_gap)}
     options["random_seed"] = int(seed)
     if threads:

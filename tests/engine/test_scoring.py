@@ -66,7 +66,11 @@ def test_wsjf_known_value_and_formula():
     score = wsjf("I-4", business_value=8, time_criticality=5, risk_reduction=3, job_size=5)
     assert score.value == pytest.approx(3.2)
     assert score.formula == "WSJF = (8 + 5 + 3) / 5 = 3.2"
-    assert [line.criterion for line in score.lines] == ["business value", "time criticality", "risk reduction"]
+    assert [line.criterion for line in score.lines] == [
+        "business value",
+        "time criticality",
+        "risk reduction",
+    ]
     assert sum(line.contribution for line in score.lines) == pytest.approx(score.value)
 
 

@@ -1,4 +1,7 @@
-"""``portolan eventlog analyze|findings FILE ...``: process analysis of an event log file.
+"""``portolan eventlog analyze|findings|import FILE ...``: analyse an event log file, or import it.
+
+``import`` stores the log as Parquet under the data directory and registers it (an EventLog row
+with an audit row, source CLI) through ``portolan.operations.services``, with a progress bar.
 
 The mapping is a preset (``--preset servicenow``) or explicit columns (``--case``,
 ``--activity``, ``--timestamp`` ...). Output is JSON with ISO timestamps and plain floats.
@@ -39,7 +42,9 @@ def add_mapping_arguments(parser: ArgumentParser) -> None:
     parser.add_argument("--activity", help="activity column (comma-separate several to join them)")
     parser.add_argument("--timestamp", help="completion timestamp column")
     parser.add_argument("--start-timestamp", help="start timestamp column")
-    parser.add_argument("--timestamp-format", help="strftime format; detected over the whole column if absent")
+    parser.add_argument(
+        "--timestamp-format", help="strftime format; detected over the whole column if absent"
+    )
     parser.add_argument("--timezone", help="IANA time zone of naive timestamps (default UTC)")
     parser.add_argument("--resource", help="resource column")
     parser.add_argument("--group", help="group (team) column")
@@ -69,7 +74,9 @@ def build_mapping(opts: Namespace) -> eventlog.Mapping:
         return dataclasses.replace(eventlog.PRESETS[opts.preset], **overrides)
     missing = [f"--{name}" for name in ("case", "activity", "timestamp") if not getattr(opts, name)]
     if missing:
-        raise CommandError(f"give --preset or all of --case --activity --timestamp (missing {' '.join(missing)})")
+        raise CommandError(
+            f"give --preset or all of --case --activity --timestamp (missing {' '.join(missing)})"
+        )
     activity = tuple(a.strip() for a in opts.activity.split(","))
     return eventlog.Mapping(
         case=opts.case,
@@ -90,9 +97,16 @@ class Command(BaseCommand):
         find.add_argument("--sla-hours", type=float, help="SLA target duration for every case")
         find.add_argument("--level-attribute", help="support-level attribute for push-to-front")
         find.add_argument("--reopen-activity", help="activity that marks a reopen")
+        imp = sub.add_parser("import", help="import the log: Parquet, analysis, findings")
+        add_mapping_arguments(imp)
+        imp.add_argument("--name", required=True, help="name of the event log in Portolan")
+        imp.add_argument("--team", help="code of the owner team")
 
     def handle(self, *args: Any, **options: Any) -> None:
         opts = Namespace(**options)
+        if opts.action == "import":
+            self._import(opts)
+            return
         try:
             result = eventlog.read_log(
                 opts.file,
@@ -122,3 +136,64 @@ class Command(BaseCommand):
         if opts.reopen_activity:
             overrides["reopen_activity"] = opts.reopen_activity
         return dataclasses.replace(config, **overrides)
+
+    def _import(self, opts: Namespace) -> None:
+        """Import through the service (audit row, source CLI), with a rich progress bar."""
+        from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
+
+        from portolan.core.audit import ChangeContext
+        from portolan.core.models import AuditEntry
+        from portolan.operations import services
+        from portolan.portfolio.models import Team
+
+        team = None
+        if opts.team:
+            team = Team.objects.filter(code=opts.team).first()
+            if team is None:
+                raise CommandError(f"no team with code {opts.team!r}")
+        mapping = build_mapping(opts)
+        ctx = ChangeContext(user=None, source=AuditEntry.Source.CLI)
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            DownloadColumn(),
+            TimeElapsedColumn(),
+            console=None,
+            transient=True,
+            disable=not self.stdout.isatty(),
+        ) as bar:
+            task = bar.add_task("reading", total=None)
+
+            def progress(stage: str, done: int, total: int | None) -> None:
+                bar.update(task, description=stage, completed=done, total=total)
+
+            try:
+                log = services.import_eventlog(
+                    ctx,
+                    opts.file,
+                    name=opts.name,
+                    mapping=mapping,
+                    preset=opts.preset or "",
+                    options={"separator": opts.separator, "encoding": opts.encoding},
+                    on_bad_rows="quarantine" if opts.quarantine else "reject",
+                    team=team,
+                    progress=progress,
+                )
+            except services.ImportRefused as exc:
+                raise CommandError(" ".join(exc.messages)) from exc
+        summary = {
+            "id": log.pk,
+            "name": log.name,
+            "events": log.events,
+            "cases": log.cases,
+            "bad_rows": log.bad_rows,
+            "findings": log.findings.count(),
+            "parquet": str(log.parquet),
+        }
+        if opts.json:
+            self.stdout.write(json.dumps(_jsonable(summary)))
+        else:
+            self.stdout.write(
+                f"Imported event log #{log.pk} {log.name!r}: {log.events:,} events, {log.cases:,} cases, "
+                f"{log.bad_rows:,} bad rows quarantined, {summary['findings']} findings."
+            )

@@ -1,0 +1,297 @@
+"""Reading event logs: formats, mapping errors, timestamp detection, bad rows, safety."""
+
+from __future__ import annotations
+
+import gzip
+import zipfile
+from dataclasses import replace
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from portolan.engine.eventlog import (
+    PRESETS,
+    EventLogError,
+    Mapping,
+    detect_timestamp_format,
+    import_log,
+    read_log,
+    read_normalized,
+    sniff_separator,
+)
+
+DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "itsm"
+SERVICENOW = DATA / "servicenow-incidents" / "incident_event_log.zip"
+VOLVO = DATA / "volvo-incidents" / "volvo-it-incidents-bpic2013.zip"
+SIMPLE = Mapping(case="case", activity="act", timestamp="ts", resource="who", group="team")
+
+
+def write(tmp_path: Path, text: str, name: str = "log.csv", encoding: str = "utf-8") -> Path:
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def test_servicenow_day_first_detected_over_whole_column() -> None:
+    result = read_log(SERVICENOW, replace(PRESETS["servicenow"], timestamp_format=None))
+    assert result.report["timestamp"]["format"] == "%d/%m/%Y %H:%M"
+    assert result.report["timestamp"]["ambiguous"] == []
+    durations = result.frame.group_by("case").agg(pl.col("timestamp").max() - pl.col("timestamp").min())
+    mean_days = durations["timestamp"].dt.total_seconds().mean() / 86400
+    assert 12 < mean_days < 15  # month-first misreading gives ~116 days
+    assert result.report["events"] == 141_712 and result.report["cases"] == 24_918
+
+
+def test_volvo_zip_ignores_macosx_and_converts_offsets_to_utc() -> None:
+    result = read_log(VOLVO, PRESETS["vinst"])
+    assert result.report["events"] == 65_533 and result.report["cases"] == 7_554
+    first = result.frame.filter(pl.col("row") == 1)["timestamp"].item()
+    assert first.isoformat() == "2010-03-31T14:59:42+00:00"  # 15:59:42+01:00
+    assert result.frame.columns[:7] == [
+        "row",
+        "case",
+        "activity",
+        "timestamp",
+        "resource",
+        "group",
+        "ST Level",
+    ]
+
+
+def test_equal_timestamps_keep_file_order(tmp_path: Path) -> None:
+    text = (
+        "case,act,ts,who,team\nc1,B,2020-01-01 10:00,x,T\n"
+        "c1,A,2020-01-01 10:00,x,T\nc1,C,2020-01-01 09:00,x,T\n"
+    )
+    frame = read_log(write(tmp_path, text), SIMPLE).frame
+    assert frame["activity"].to_list() == ["C", "B", "A"]
+    assert frame["row"].to_list() == [3, 1, 2]
+
+
+def test_unknown_column_is_named_with_suggestion(tmp_path: Path) -> None:
+    path = write(tmp_path, "case,act,ts\nc1,A,2020-01-01\n")
+    with pytest.raises(EventLogError, match=r"'tss' \(did you mean 'ts'\?\)"):
+        read_log(path, Mapping(case="case", activity="act", timestamp="tss"))
+
+
+def test_unparseable_timestamp_rejected_with_row_and_value(tmp_path: Path) -> None:
+    text = "case,act,ts\nc1,A,2020-01-01 10:00:00\nc1,B,not a date\nc2,,2020-01-02 10:00:00\n"
+    mapping = Mapping(case="case", activity="act", timestamp="ts")
+    with pytest.raises(EventLogError) as err:
+        read_log(write(tmp_path, text), mapping)
+    message = str(err.value)
+    assert "2 bad row(s)" in message
+    assert "row 2, column 'ts', value 'not a date' (unparseable timestamp)" in message
+    assert "row 3, column 'act', value None (missing activity)" in message
+
+
+def test_quarantine_returns_bad_rows_separately(tmp_path: Path) -> None:
+    text = "case,act,ts\nc1,A,2020-01-01 10:00:00\nc1,B,31/31/2020\n,C,2020-01-02 10:00:00\n"
+    result = read_log(write(tmp_path, text), Mapping("case", "act", "ts"), on_bad_rows="quarantine")
+    assert result.frame["row"].to_list() == [1]
+    assert result.bad_rows.select("row", "reason").rows() == [
+        (2, "unparseable timestamp"),
+        (3, "missing case id"),
+    ]
+    assert result.report["bad_rows"] == 2
+
+
+def test_empty_log_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(EventLogError, match="empty log"):
+        read_log(write(tmp_path, "case,act,ts\n"), Mapping("case", "act", "ts"))
+
+
+def test_all_rows_bad_is_an_error_even_in_quarantine(tmp_path: Path) -> None:
+    with pytest.raises(EventLogError, match="every row is bad"):
+        read_log(
+            write(tmp_path, "case,act,ts\nc1,,2020-01-01\n"),
+            Mapping("case", "act", "ts"),
+            on_bad_rows="quarantine",
+        )
+
+
+def test_invalid_bad_row_policy(tmp_path: Path) -> None:
+    with pytest.raises(EventLogError, match="on_bad_rows"):
+        read_log(
+            write(tmp_path, "case,act,ts\nc1,A,2020-01-01\n"),
+            Mapping("case", "act", "ts"),
+            on_bad_rows="drop",
+        )
+
+
+def test_semicolon_and_cp1252_are_sniffed(tmp_path: Path) -> None:
+    text = "case;act;ts\nc1;Créé;01.02.2020 10:00\nc1;Résolu;03.02.2020 11:00\n"
+    result = read_log(write(tmp_path, text, encoding="cp1252"), Mapping("case", "act", "ts"))
+    assert result.report["separator"] == ";" and result.report["encoding"] == "cp1252"
+    assert result.report["timestamp"]["format"] == "%d.%m.%Y %H:%M"
+    assert result.frame["activity"].to_list() == ["Créé", "Résolu"]
+
+
+def test_separator_and_encoding_overrides(tmp_path: Path) -> None:
+    path = write(tmp_path, "case|act|ts\nc1|Ä|2020-01-01\n", encoding="latin-1")
+    frame = read_log(path, Mapping("case", "act", "ts"), separator="|", encoding="latin-1").frame
+    assert frame["activity"].to_list() == ["Ä"]
+
+
+def test_sniff_separator_falls_back_to_header_counts() -> None:
+    assert sniff_separator("a\tb\tc\n") == "\t"
+
+
+def test_ambiguous_dates_resolved_by_case_order(tmp_path: Path) -> None:
+    # every day <= 12: both readings parse; only month-first keeps each case moving forward in time
+    text = (
+        "case,act,ts\nc1,A,01/02/2020 10:00\nc1,B,01/05/2020 10:00\n"
+        "c2,A,02/03/2020 10:00\nc2,B,03/01/2020 10:00\n"
+    )
+    result = read_log(write(tmp_path, text), Mapping("case", "act", "ts"))
+    assert result.report["timestamp"]["format"] == "%m/%d/%Y %H:%M"
+    assert "%d/%m/%Y %H:%M" in result.report["timestamp"]["ambiguous"]
+
+
+def test_detect_timestamp_format_reports_partial_best() -> None:
+    info = detect_timestamp_format(pl.Series(["2020-01-01 10:00:00", "2020-13-01 10:00:00", None]))
+    assert info["format"] == "%Y-%m-%dT%H:%M:%S%.f%z" or info["parsed"] == 1
+
+
+def test_naive_timestamps_localized_to_timezone(tmp_path: Path) -> None:
+    path = write(tmp_path, "case,act,ts\nc1,A,2020-07-01 12:00:00\n")
+    frame = read_log(path, Mapping("case", "act", "ts", timezone="Europe/Brussels")).frame
+    assert frame["timestamp"].item().isoformat() == "2020-07-01T10:00:00+00:00"
+
+
+def test_activity_from_two_columns(tmp_path: Path) -> None:
+    path = write(tmp_path, "case,status,sub,ts\nc1,Accepted,In Progress,2020-01-01\n")
+    frame = read_log(path, Mapping("case", ("status", "sub"), "ts")).frame
+    assert frame["activity"].to_list() == ["Accepted-In Progress"]
+
+
+def test_zip_and_gz_sources(tmp_path: Path) -> None:
+    text = "case,act,ts\nc1,A,2020-01-01\nc1,B,2020-01-02\n"
+    archive = tmp_path / "log.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("__MACOSX/._log.csv", "junk")
+        zf.writestr("readme.idp", "not data")
+        zf.writestr("dir/log.csv", text)
+    gz = tmp_path / "log.csv.gz"
+    gz.write_bytes(gzip.compress(text.encode()))
+    for source in (archive, gz):
+        assert read_log(source, Mapping("case", "act", "ts")).frame.height == 2
+
+
+def test_zip_with_two_data_files_is_an_error(tmp_path: Path) -> None:
+    archive = tmp_path / "two.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("a.csv", "x\n")
+        zf.writestr("b.csv", "x\n")
+    with pytest.raises(EventLogError, match="exactly one data file"):
+        read_log(archive, Mapping("case", "act", "ts"))
+
+
+def test_xlsx_with_native_datetimes(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["case", "act", "ts"])
+    ws.append(["c1", "A", dt.datetime(2020, 1, 1, 9)])
+    ws.append(["c1", "B", dt.datetime(2020, 1, 1, 10)])
+    wb.save(tmp_path / "log.xlsx")
+    result = read_log(tmp_path / "log.xlsx", Mapping("case", "act", "ts"))
+    assert result.report["timestamp"]["format"] == "native"
+    assert result.frame["activity"].to_list() == ["A", "B"]
+
+
+XES = """<?xml version="1.0" encoding="UTF-8"?>
+<log xes.version="1849-2016" xmlns="http://www.xes-standard.org/">
+ <trace><string key="concept:name" value="t1"/>
+  <event><string key="concept:name" value="A"/>
+   <date key="time:timestamp" value="2020-01-01T10:00:00.000+01:00"/>
+   <string key="org:resource" value="ann"/></event>
+  <event><string key="concept:name" value="B"/>
+   <date key="time:timestamp" value="2020-01-01T11:00:00.000+01:00"/></event>
+ </trace>
+ <trace><string key="concept:name" value="t2"/>
+  <event><string key="concept:name" value="A"/>
+   <date key="time:timestamp" value="2020-01-02T10:00:00+01:00"/></event>
+ </trace>
+</log>"""
+
+BILLION_LAUGHS = """<?xml version="1.0"?>
+<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>
+<log><trace><event><string key="concept:name" value="&lol3;"/></event></trace></log>"""
+
+EXTERNAL = """<?xml version="1.0"?>
+<!DOCTYPE log [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
+<log><trace><event><string key="concept:name" value="&xxe;"/></event></trace></log>"""
+
+
+def test_xes_is_flattened_with_case_attributes(tmp_path: Path) -> None:
+    frame = read_log(write(tmp_path, XES, "log.xes"), PRESETS["xes"]).frame
+    assert frame.select("case", "activity", "resource").rows() == [
+        ("t1", "A", "ann"),
+        ("t1", "B", None),
+        ("t2", "A", None),
+    ]
+    assert frame["timestamp"][0].isoformat() == "2020-01-01T09:00:00+00:00"
+
+
+@pytest.mark.parametrize("payload", [BILLION_LAUGHS, EXTERNAL], ids=["billion-laughs", "external-entity"])
+def test_malicious_xes_is_refused(tmp_path: Path, payload: str) -> None:
+    with pytest.raises(EventLogError, match="refused unsafe XES"):
+        read_log(write(tmp_path, payload, "evil.xes"), PRESETS["xes"])
+
+
+def test_import_log_writes_normalized_parquet(tmp_path: Path) -> None:
+    path = write(tmp_path, "case,act,ts,who,team,prio\nc1,A,2020-01-01,x,T,1\nc1,B,2020-01-02,y,U,1\n")
+    mapping = replace(SIMPLE, attributes=("prio",))
+    result = import_log(path, tmp_path / "out.parquet", mapping)
+    back = read_normalized(tmp_path / "out.parquet").collect()
+    assert back.columns == ["row", "case", "activity", "timestamp", "resource", "group", "prio"]
+    assert back.equals(result.frame)
+
+
+def test_read_normalized_rejects_other_parquet(tmp_path: Path) -> None:
+    pl.DataFrame({"x": [1]}).write_parquet(tmp_path / "x.parquet")
+    with pytest.raises(EventLogError, match="not a normalized event log"):
+        read_normalized(tmp_path / "x.parquet")
+
+
+def test_reserved_attribute_names_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, "case,act,ts,group\nc1,A,2020-01-01,T\n")
+    with pytest.raises(EventLogError, match="reserved"):
+        read_log(path, Mapping("case", "act", "ts", attributes=("group",)))
+
+
+def test_progress_hook_sees_every_stage(tmp_path: Path) -> None:
+    stages: list[str] = []
+    archive = tmp_path / "log.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("log.csv", "case,act,ts\nc1,A,2020-01-01\n")
+    read_log(archive, Mapping("case", "act", "ts"), progress=lambda stage, done, total: stages.append(stage))
+    assert list(dict.fromkeys(stages)) == ["extract", "scan", "parse", "sort", "done"]
+
+
+def test_large_csv_streams_only_mapped_columns(tmp_path: Path) -> None:
+    n = 200_000
+    frame = pl.DataFrame(
+        {
+            "case": [f"c{i // 4}" for i in range(n)],
+            "act": ["A", "B", "C", "D"] * (n // 4),
+            "ts": [f"2020-01-{1 + (i % 4):02d} 10:00:00" for i in range(n)],
+            "padding": ["x" * 200] * n,
+        }
+    )
+    frame.write_csv(tmp_path / "big.csv")
+    result = read_log(tmp_path / "big.csv", Mapping("case", "act", "ts"))
+    assert result.report["events"] == n and result.report["cases"] == n // 4
+    assert "padding" not in result.frame.columns
+
+
+def test_duplicate_events_are_kept_and_counted(tmp_path: Path) -> None:
+    text = "case,act,ts\nc1,A,2020-01-01 10:00\nc1,A,2020-01-01 10:00\nc1,B,2020-01-01 11:00\n"
+    result = read_log(write(tmp_path, text), Mapping("case", "act", "ts"))
+    assert result.report["duplicate_events"] == 1 and result.frame.height == 3
