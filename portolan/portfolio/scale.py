@@ -61,15 +61,24 @@ def generate(
         raise ValueError("Dependencies need at least two initiatives.")
     max_edges = sum(min(window, initiatives - 1 - i) for i in range(initiatives))
     if dependencies > max_edges:
-        raise ValueError(f"At most {max_edges} dependencies fit {initiatives} initiatives with window {window}.")
+        raise ValueError(
+            f"At most {max_edges} dependencies fit {initiatives} initiatives with window {window}."
+        )
     rng = random.Random(seed)
     low = prefix.lower()
     User = get_user_model()
 
     password = make_password(None)  # unusable: synthetic people cannot log in
     people = User.objects.bulk_create(
-        [User(username=f"{low}.user{i:03d}", first_name="Synthetic", last_name=f"User {i}", password=password)
-         for i in range(users)],
+        [
+            User(
+                username=f"{low}.user{i:03d}",
+                first_name="Synthetic",
+                last_name=f"User {i}",
+                password=password,
+            )
+            for i in range(users)
+        ],
         batch_size=BATCH,
     )
     Profile.objects.bulk_create(
@@ -77,8 +86,14 @@ def generate(
         batch_size=BATCH,
     )
     team_rows = Team.objects.bulk_create(
-        [Team(code=f"{prefix}-T{i:02d}", name=f"{prefix} team {i:02d}", capacity_pd_per_month=Decimal(100 + 10 * i))
-         for i in range(teams)],
+        [
+            Team(
+                code=f"{prefix}-T{i:02d}",
+                name=f"{prefix} team {i:02d}",
+                capacity_pd_per_month=Decimal(100 + 10 * i),
+            )
+            for i in range(teams)
+        ],
         batch_size=BATCH,
     )
     Team.members.through.objects.bulk_create(
@@ -121,7 +136,9 @@ def generate(
             )
         )
     Initiative.objects.bulk_create(rows, batch_size=BATCH)
-    ids = list(Initiative.objects.filter(key__startswith=f"{prefix}-").order_by("key").values_list("pk", flat=True))
+    ids = list(
+        Initiative.objects.filter(key__startswith=f"{prefix}-").order_by("key").values_list("pk", flat=True)
+    )
     program_ids = ids[:n_programs]
     # Attach four in five non-programs to a program.
     parent_of = {}
@@ -136,7 +153,11 @@ def generate(
 
     Tags = Initiative.tags.through
     Tags.objects.bulk_create(
-        [Tags(initiative_id=pk, tag_id=t.pk) for pk in ids for t in rng.sample(tag_rows, rng.randrange(0, 3))],
+        [
+            Tags(initiative_id=pk, tag_id=t.pk)
+            for pk in ids
+            for t in rng.sample(tag_rows, rng.randrange(0, 3))
+        ],
         batch_size=BATCH,
     )
     links = []
@@ -147,14 +168,27 @@ def generate(
     ObjectiveLink.objects.bulk_create(links, batch_size=BATCH)
     if teams:
         Effort.objects.bulk_create(
-            [Effort(initiative_id=pk, team_id=team_rows[rng.randrange(teams)].pk,
-                    person_days=Decimal(rng.randrange(5, 400))) for pk in ids],
+            [
+                Effort(
+                    initiative_id=pk,
+                    team_id=team_rows[rng.randrange(teams)].pk,
+                    person_days=Decimal(rng.randrange(5, 400)),
+                )
+                for pk in ids
+            ],
             batch_size=BATCH,
         )
     Milestone.objects.bulk_create(
-        [Milestone(initiative_id=pk, name="Go-live", planned_date=row.planned_finish,
-                   baseline_date=row.baseline_finish, key_milestone=rng.random() < 0.1)
-         for pk, row in zip(ids, rows, strict=True)],
+        [
+            Milestone(
+                initiative_id=pk,
+                name="Go-live",
+                planned_date=row.planned_finish,
+                baseline_date=row.baseline_finish,
+                key_milestone=rng.random() < 0.1,
+            )
+            for pk, row in zip(ids, rows, strict=True)
+        ],
         batch_size=BATCH,
     )
     raci = []
@@ -162,7 +196,9 @@ def generate(
         if users:
             raci.append(RaciAssignment(initiative_id=pk, role="A", user_id=people[rng.randrange(users)].pk))
         if teams:
-            raci.append(RaciAssignment(initiative_id=pk, role="R", team_id=team_rows[rng.randrange(teams)].pk))
+            raci.append(
+                RaciAssignment(initiative_id=pk, role="R", team_id=team_rows[rng.randrange(teams)].pk)
+            )
     RaciAssignment.objects.bulk_create(raci, batch_size=BATCH)
 
     # Acyclic dependencies: edges go forward in one random order of the initiatives.
@@ -175,8 +211,16 @@ def generate(
         b = a + 1 + rng.randrange(min(window, initiatives - 1 - a))
         edges.add((order[a], order[b]))
     Dependency.objects.bulk_create(
-        [Dependency(predecessor_id=a, successor_id=b, type=rng.choice(types), lag_days=rng.choice([0, 0, 5, 10]),
-                    hard=rng.random() < 0.7) for a, b in sorted(edges)],
+        [
+            Dependency(
+                predecessor_id=a,
+                successor_id=b,
+                type=rng.choice(types),
+                lag_days=rng.choice([0, 0, 5, 10]),
+                hard=rng.random() < 0.7,
+            )
+            for a, b in sorted(edges)
+        ],
         batch_size=BATCH,
     )
     return {

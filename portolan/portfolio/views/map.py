@@ -5,6 +5,7 @@ from collections import defaultdict
 from django.db.models import Count
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.views import View
 
 from portolan.core.views.generic import paginate
@@ -17,14 +18,27 @@ def _visible(request):
 
 
 class MapHierarchyView(View):
-    """Programs with their projects; initiatives without a program listed apart."""
+    """Programs with their projects; initiatives without a program listed apart.
+
+    A large portfolio (more than ``INLINE_LIMIT`` initiatives) is drawn collapsed: each
+    program's projects are fetched (htmx, ``?branch=<program pk>`` or ``?branch=none``) when
+    it is opened, so the page stays fast and light with thousands of initiatives.
+    """
+
+    INLINE_LIMIT = 600
+    FIELDS = ("pk", "key", "title", "kind", "stage", "health_overall", "parent_id", "team__name")
 
     def get(self, request):
-        rows = list(
-            _visible(request)
-            .values("pk", "key", "title", "kind", "stage", "health_overall", "parent_id", "team__name")
-            .order_by("key")
-        )
+        branch = request.GET.get("branch", "")
+        if request.htmx and (branch.isdigit() or branch == "none"):
+            response = self.branch(request, branch)
+        else:
+            response = self.page(request)
+        patch_vary_headers(response, ("HX-Request",))
+        return response
+
+    def page(self, request):
+        rows = list(_visible(request).values(*self.FIELDS).order_by("key"))
         children = defaultdict(list)
         for row in rows:
             children[row["parent_id"]].append(row)
@@ -32,8 +46,24 @@ class MapHierarchyView(View):
         for program in programs:
             program["children"] = children.get(program["pk"], [])
         unparented = [r for r in children.get(None, []) if r["kind"] != Initiative.Kind.PROGRAM]
-        context = {"programs": programs, "unparented": unparented, "total": len(rows), "map_tab": "hierarchy"}
+        context = {
+            "programs": programs,
+            "unparented": unparented,
+            "total": len(rows),
+            "inline": len(rows) <= self.INLINE_LIMIT,
+            "map_tab": "hierarchy",
+        }
         return render(request, "portfolio/map_hierarchy.html", context)
+
+    def branch(self, request, branch: str):
+        queryset = _visible(request)
+        if branch == "none":
+            queryset = queryset.filter(parent__isnull=True).exclude(kind=Initiative.Kind.PROGRAM)
+        else:
+            queryset = queryset.filter(parent_id=int(branch))
+        items = list(queryset.values(*self.FIELDS).order_by("key"))
+        context = {"items": items, "show_team": branch != "none"}
+        return render(request, "portfolio/map_hierarchy_branch.html", context)
 
 
 class MapGraphView(View):

@@ -108,10 +108,15 @@
   const keys = document.getElementById("g-keys");
   if (keys) keys.append(...graph.nodes.map((n) => new Option(n.title, n.key)));
   const find = document.getElementById("g-find");
-  if (find) find.addEventListener("change", () => {
+  function pick() {
     const node = graph.nodes.find((n) => n.key.toLowerCase() === find.value.trim().toLowerCase());
     if (node) select(node.pk);
-  });
+  }
+  if (find) {
+    find.addEventListener("change", pick);
+    // Enter selects the typed key instead of submitting the filter form.
+    find.addEventListener("keydown", (ev) => { if (ev.key === "Enter") { ev.preventDefault(); pick(); } });
+  }
   const initial = document.currentScript && document.currentScript.dataset.select;
   if (initial && nodeEls.has(+initial)) select(+initial);
 })();
