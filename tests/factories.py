@@ -15,12 +15,15 @@ class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = get_user_model()
         django_get_or_create = ("username",)
+        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
     password = factory.PostGenerationMethodCall("set_password", "pw")
 
     @factory.post_generation
     def role(self, create, extracted, **kwargs):
+        if create:
+            self.save()
         if extracted:
             Profile.objects.update_or_create(user=self, defaults={"role": extracted})
             if extracted == Role.ADMIN:

@@ -11,3 +11,4 @@ os.environ.setdefault("PORTOLAN_DATA_DIR", tempfile.mkdtemp(prefix="portolan-tes
 from portolan.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405 - whitenoise expects it

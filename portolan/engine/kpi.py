@@ -150,8 +150,9 @@ def forecast_target_period(
     """First period in which the least-squares line over the window meets the target.
 
     ``values`` are oldest first and the last one belongs to ``last_period``. Returns
-    ``last_period`` when the last value already meets the target, and None when fewer than
-    two values are given or the line is flat or moving away from the target.
+    ``last_period`` when the last value already meets the target, otherwise a later period
+    (at the earliest the next one, even if the fitted line already crossed the target), and
+    None when fewer than two values are given or the line is flat or moving away from it.
     """
     recent = [float(v) for v in values[-window:]]
     if not recent:

@@ -127,8 +127,16 @@ def test_forecast_none_when_moving_away_or_flat():
     assert forecast_target_period([97, 97, 97], parse_period("2026-Q1"), AVAILABILITY) is None
 
 
+def test_forecast_line_already_past_target_gives_next_period():
+    # slope 4.5, the fitted line crosses 100 at x = 1.07 < 2 but the last value (99) misses it
+    t = Thresholds("higher_is_better", 100, 95, 90)
+    assert forecast_target_period([90, 110, 99], parse_period("2026-11"), t) == parse_period("2026-12")
+
+
 def test_forecast_already_met_returns_last_period():
-    assert forecast_target_period([98, 99.95], parse_period("2026-Q2"), AVAILABILITY) == parse_period("2026-Q2")
+    assert forecast_target_period([98, 99.95], parse_period("2026-Q2"), AVAILABILITY) == parse_period(
+        "2026-Q2"
+    )
 
 
 # ------------------------------------------------------------------------ staleness
