@@ -17,6 +17,10 @@ from portolan.portfolio.models import Dependency, Effort, ObjectiveLink, RaciAss
 from tests.conftest import client_for
 from tests.core import url_expectations as exp
 from tests.factories import InitiativeFactory, MilestoneFactory, ObjectiveFactory, ServiceFactory, TeamFactory
+from tests.operations.world import CHANGE_PAYLOAD as OPERATIONS_CHANGE_PAYLOAD
+from tests.operations.world import NEW_PAYLOAD as OPERATIONS_NEW_PAYLOAD
+from tests.operations.world import operations_world
+from tests.planning import world as planning
 
 # Names announced by work in progress elsewhere: expected in the table before their URLs
 # land. Remove a name from here once its URL exists.
@@ -114,6 +118,9 @@ def world(personas, team, other_team, own_initiative, foreign_initiative, contri
             "own": Effort.objects.create(initiative=own_initiative, team=team, person_days=10),
             "foreign": Effort.objects.create(initiative=foreign_initiative, team=other_team, person_days=10),
         },
+        **kpi_risk_world(team, other_team, own_initiative, foreign_initiative),
+        **operations_world(team, other_team),
+        **planning.planning_world(own_initiative, foreign_initiative),
     }
 
     def initiative_for(variant):
@@ -147,6 +154,34 @@ def world(personas, team, other_team, own_initiative, foreign_initiative, contri
             "raciassignment": {"initiative": initiative, "role": "C", "team": other_team.pk},
             "objectivelink": {"initiative": initiative, "objective": spare_objective.pk},
             "effort": {"initiative": initiative, "team": spare_team.pk, "person_days": "5.0"},
+            "kpi": {
+                "code": "NEW-K",
+                "name": "New KPI",
+                "target": 99,
+                "amber": 98,
+                "red": 97,
+                "team": (team if own else other_team).pk,
+            },
+            "measurement": {"kpi": objects["kpi"][variant].code, "period": "2026-05", "value": 1.5},
+            "risk": {
+                "key": "NEW-R",
+                "title": "New risk",
+                "category": "technical",
+                "probability": 3,
+                "impact": 3,
+                "residual_probability": 2,
+                "residual_impact": 2,
+                "team": (team if own else other_team).pk,
+            },
+            "mitigationaction": {"risk": objects["risk"][variant].pk, "title": "New action"},
+            "durationestimate": {
+                "initiative": (own_b if own else foreign_b).pk,
+                "optimistic_days": 5,
+                "most_likely_days": 10,
+                "pessimistic_days": 20,
+            },
+            **OPERATIONS_NEW_PAYLOAD,
+            **{m: planning.new_payload(m, own, own_b, foreign_b, loose) for m in planning.PLANNING_MODELS},
         }[model]
 
     change_payload = {
@@ -160,8 +195,58 @@ def world(personas, team, other_team, own_initiative, foreign_initiative, contri
         "raciassignment": {"note": "Changed"},
         "objectivelink": {"weight": "2.00"},
         "effort": {"person_days": "7.0"},
+        "kpi": {"name": "Renamed"},
+        "measurement": {"value": 2.5},
+        "risk": {"title": "Renamed"},
+        "mitigationaction": {"title": "Renamed"},
+        "durationestimate": {"note": "Changed"},
+        **OPERATIONS_CHANGE_PAYLOAD,
+        **planning.CHANGE_PAYLOAD,
     }
     return {"objects": objects, "new_payload": new_payload, "change_payload": change_payload}
+
+
+def kpi_risk_world(team, other_team, own_initiative, foreign_initiative) -> dict:
+    """KPIs, measurements, risks, actions and estimates of the contributor's team and another's."""
+    from portolan.kpis.models import Kpi, Measurement
+    from portolan.risks.models import DurationEstimate, MitigationAction, Risk
+
+    def kpi(code, owner_team):
+        return Kpi.objects.create(code=code, name=code, target=99, amber=98, red=97, team=owner_team)
+
+    def measurement(k):
+        return Measurement.objects.create(
+            kpi=k, period="2026-04", period_start="2026-04-01", period_end="2026-04-30", value=98.5
+        )
+
+    def risk(key, owner_team):
+        return Risk.objects.create(
+            key=key,
+            title=key,
+            category="technical",
+            probability=3,
+            impact=3,
+            residual_probability=2,
+            residual_impact=2,
+            team=owner_team,
+        )
+
+    kpis = {"own": kpi("OWN-K", team), "foreign": kpi("FOR-K", other_team)}
+    risks = {"own": risk("OWN-R", team), "foreign": risk("FOR-R", other_team)}
+    return {
+        "kpi": kpis,
+        "measurement": {v: measurement(k) for v, k in kpis.items()},
+        "risk": risks,
+        "mitigationaction": {
+            v: MitigationAction.objects.create(risk=r, title="Act") for v, r in risks.items()
+        },
+        "durationestimate": {
+            v: DurationEstimate.objects.create(
+                initiative=i, optimistic_days=10, most_likely_days=20, pessimistic_days=40
+            )
+            for v, i in (("own", own_initiative), ("foreign", foreign_initiative))
+        },
+    }
 
 
 def rolled_back(call):

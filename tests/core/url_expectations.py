@@ -32,6 +32,19 @@ OWNABLE = {
     "raciassignment",
     "objectivelink",
     "effort",
+    # KPIs and risks (and what hangs off them) belong to their owner or the owner's team.
+    "kpi",
+    "measurement",
+    "risk",
+    "mitigationaction",
+    "durationestimate",
+    # Operations: event logs and delivery data sets belong to their importer or owner team,
+    # findings follow their event log.
+    "eventlog",
+    "finding",
+    "deliverydataset",
+    # Planning inputs follow their initiative.
+    "planninginput",
 }
 
 # Page access rules.
@@ -110,6 +123,79 @@ PAGES: dict[str, Page] = {
     # Import and export (their own helper's pages): importing is the office's job.
     "portfolio:import": Page(MANAGE, post=True),
     "portfolio:initiative_export": Page(READ, kwargs=(("fmt", "csv"),)),
+    # KPIs: catalogue, measurements (by hand or imported), dashboards.
+    "kpis:kpi_list": Page(READ),
+    "kpis:kpi_add": Page(ADD, model="kpi", post=True),
+    "kpis:kpi_detail": Page(READ, model="kpi"),
+    "kpis:kpi_edit": Page(CHANGE, model="kpi", post=True),
+    "kpis:kpi_delete": Page(DELETE, model="kpi", post=True),
+    "kpis:measurement_list": Page(READ),
+    "kpis:measurement_add": Page(ADD, model="measurement", post=True),
+    "kpis:measurement_import": Page(ADD, model="measurement", post=True),
+    "kpis:measurement_edit": Page(CHANGE, model="measurement", post=True),
+    "kpis:measurement_delete": Page(DELETE, model="measurement", post=True),
+    "kpis:milestones": Page(READ),
+    "kpis:team_dashboard": Page(READ, model="team"),
+    # Risks: register, mitigation actions, heatmap, schedule risk and its estimates.
+    "risks:risk_list": Page(READ),
+    "risks:risk_add": Page(ADD, model="risk", post=True),
+    "risks:risk_detail": Page(READ, model="risk"),
+    "risks:risk_edit": Page(CHANGE, model="risk", post=True),
+    "risks:risk_delete": Page(DELETE, model="risk", post=True),
+    "risks:heatmap": Page(READ),
+    "risks:action_list": Page(READ),
+    "risks:mitigationaction_add": Page(ADD, model="mitigationaction", post=True),
+    "risks:mitigationaction_edit": Page(CHANGE, model="mitigationaction", post=True),
+    "risks:mitigationaction_delete": Page(DELETE, model="mitigationaction", post=True),
+    "risks:montecarlo": Page(READ),
+    # Storing a simulation as the dashboard's reference: any role that may write.
+    "risks:montecarlo_store": Page(BULK, get=False, post=True),
+    "risks:durationestimate_add": Page(ADD, model="durationestimate", post=True),
+    "risks:durationestimate_edit": Page(CHANGE, model="durationestimate", post=True),
+    "risks:durationestimate_delete": Page(DELETE, model="durationestimate", post=True),
+    # Operations (event logs, findings, DORA).
+    "operations:eventlog_list": Page(READ),
+    "operations:eventlog_import": Page(ADD, model="eventlog", post=True),
+    "operations:eventlog_detail": Page(READ, model="eventlog"),
+    "operations:eventlog_map": Page(READ, model="eventlog"),
+    "operations:eventlog_variants": Page(READ, model="eventlog"),
+    "operations:eventlog_bottlenecks": Page(READ, model="eventlog"),
+    "operations:eventlog_sla": Page(READ, model="eventlog"),
+    "operations:eventlog_workload": Page(READ, model="eventlog"),
+    "operations:eventlog_delete": Page(DELETE, model="eventlog", post=True),
+    "operations:finding_list": Page(READ),
+    "operations:finding_detail": Page(READ, model="finding"),
+    "operations:finding_improve": Page(CHANGE, model="finding", get=False, post=True),
+    "operations:finding_status": Page(
+        CHANGE, model="finding", get=False, post=True, post_data=(("status", "dismissed"),)
+    ),
+    "operations:dora": Page(READ),
+    "operations:dora_import": Page(ADD, model="deliverydataset", post=True),
+    "operations:dora_detail": Page(READ, model="deliverydataset"),
+    "operations:dora_delete": Page(DELETE, model="deliverydataset", post=True),
+    # Roadmap (planning): scenarios, baselines, scoring models and rules are the office's.
+    "planning:backlog": Page(READ),
+    "planning:planninginput_edit": Page(CHANGE, model="initiative", post=True),
+    "planning:initiative_rank": Page(CHANGE, model="initiative", get=False, post=True),
+    "planning:scoringmodel_add": Page(ADD, model="scoringmodel", post=True),
+    "planning:scoringmodel_edit": Page(CHANGE, model="scoringmodel", post=True),
+    "planning:selectionrule_add": Page(ADD, model="selectionrule", post=True),
+    "planning:selectionrule_delete": Page(DELETE, model="selectionrule", post=True),
+    "planning:selection": Page(READ),
+    "planning:schedule": Page(READ),
+    "planning:roadmap_svg": Page(READ),
+    "planning:scenario_list": Page(READ),
+    "planning:scenario_compare": Page(READ),
+    "planning:scenario_add": Page(ADD, model="scenario", post=True),
+    "planning:scenario_detail": Page(READ, model="scenario"),
+    "planning:scenario_edit": Page(CHANGE, model="scenario", post=True),
+    "planning:scenario_delete": Page(DELETE, model="scenario", post=True),
+    "planning:scenario_solve": Page(CHANGE, model="scenario", get=False, post=True),
+    "planning:scenario_promote": Page(CHANGE, model="scenario", get=False, post=True),
+    "planning:baseline_list": Page(READ),
+    "planning:baseline_add": Page(ADD, model="baseline", post=True),
+    "planning:baseline_detail": Page(READ, model="baseline"),
+    "planning:baseline_delete": Page(DELETE, model="baseline", post=True),
 }
 
 # The API: the router's list/detail routes per basename, plus the root, schema and docs.
@@ -125,15 +211,34 @@ API_MODELS = (
     "raciassignment",
     "objectivelink",
     "effort",
+    "kpi",
+    "measurement",
+    "risk",
+    "mitigationaction",
+    "durationestimate",
+    "eventlog",
+    "finding",
+    "deliverydataset",
+    "planninginput",
+    "scoringmodel",
+    "selectionrule",
+    "scenario",
+    "baseline",
 )
 APPEND_ONLY = {"statusupdate"}
+# Operations data comes from files (pages, CLI): no plain create; logs and data sets are read
+# and deleted, findings change status. Their extra actions are checked in tests/operations.
+NO_CREATE = {"eventlog", "finding", "deliverydataset"}
+NO_CHANGE = {"eventlog", "deliverydataset"}
+NO_DELETE = {"finding"}  # deleted with their event log
+API_ACTIONS = {"api:finding-improve"}
 
 
 def api_names() -> set[str]:
     names = set(API_READ_ONLY)
     for model in API_MODELS:
         names |= {f"api:{model}-list", f"api:{model}-detail"}
-    return names
+    return names | API_ACTIONS
 
 
 def registry_names() -> set[str]:
@@ -209,6 +314,12 @@ def expected_api(name: str, persona: str, method: str, variant: str) -> int:
     if persona in READ_ONLY:
         return 403
     if model in APPEND_ONLY and method in ("PUT", "PATCH", "DELETE"):
+        return 405
+    if (
+        (model in NO_CREATE and method == "POST")
+        or (model in NO_CHANGE and method in ("PUT", "PATCH"))
+        or (model in NO_DELETE and method == "DELETE")
+    ):
         return 405
     # POST sends a payload for the contributor's own initiative (or team) or another team's.
     if not _may_write(CHANGE, model, persona, variant):
