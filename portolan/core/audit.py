@@ -80,9 +80,17 @@ def record(
         after=after,
         request_id=ctx.request_id,
         reason=ctx.reason,
+        scope=audit_scope(obj),
     )
 
 
+def audit_scope(obj: models.Model) -> str:
+    scope = getattr(obj, "audit_scope", None)
+    if scope is not None:
+        return scope()
+    return f"{obj._meta.app_label}.{obj._meta.model_name}:{obj.pk}"
+
+
 def history(obj: models.Model):
-    ct = ContentType.objects.get_for_model(obj, for_concrete_model=False)
-    return AuditEntry.objects.filter(content_type=ct, object_id=str(obj.pk)).select_related("actor")
+    """The changes to ``obj`` and to what hangs off it, newest first."""
+    return AuditEntry.objects.filter(scope=audit_scope(obj)).select_related("actor", "content_type")

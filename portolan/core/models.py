@@ -47,6 +47,9 @@ class AuditEntry(models.Model):
     after = models.JSONField(null=True, blank=True)
     request_id = models.CharField(max_length=64, blank=True, db_index=True)
     reason = models.TextField(blank=True)
+    # Which History tab shows the change: "portfolio.initiative:12" for the initiative and
+    # for what hangs off it (milestones, RACI …); the object itself otherwise.
+    scope = models.CharField(max_length=120, blank=True, db_index=True)
 
     class Meta:
         ordering = ["-time", "-pk"]
@@ -57,9 +60,23 @@ class AuditEntry(models.Model):
         return f"{self.time:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.object_repr}"
 
     def changed_fields(self) -> list[tuple[str, object, object]]:
+        """(field, old, new) for each value that differs."""
         before, after = self.before or {}, self.after or {}
         keys = sorted(set(before) | set(after))
         return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
+
+    def display_changes(self) -> list[tuple[str, object, object]]:
+        """The changes labelled as on the forms ("planned finish", not "planned_finish")."""
+        return [(self._label(name), old, new) for name, old, new in self.changed_fields()]
+
+    def _label(self, attname: str) -> str:
+        model = self.content_type.model_class()
+        if model is None:
+            return attname
+        for field in model._meta.get_fields():
+            if getattr(field, "attname", field.name) == attname or field.name == attname:
+                return str(getattr(field, "verbose_name", attname))
+        return attname
 
 
 def hash_token(raw: str) -> str:
@@ -76,6 +93,8 @@ class ApiToken(models.Model):
     created = models.DateTimeField(auto_now_add=True)
     last_used = models.DateTimeField(null=True, blank=True)
     expires = models.DateTimeField(null=True, blank=True)
+
+    audit_exclude = ("key_hash",)
 
     class Meta:
         ordering = ["-created"]

@@ -8,7 +8,8 @@ Pure Python, no Django: plain dataclasses in and out.
   rules and biased random sampling, each improved by forward-backward justification.
 * :func:`validate_schedule` — an independent check of precedences and capacities.
 * :func:`schedule_portfolio` — initiatives by month with team capacities, FS/SS/FF/SF
-  dependencies with lags, earliest starts, deadlines and fixed dates (see ``portfolio_*`` below).
+  dependencies with lags, earliest starts, deadlines and fixed dates; explains every delay and
+  every broken constraint by name. :func:`validate_portfolio` checks its plans independently.
 """
 
 from __future__ import annotations
@@ -26,15 +27,25 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 __all__ = [
+    "DEPENDENCY_KINDS",
+    "PlanDependency",
+    "PlanItem",
+    "PlanningError",
+    "PortfolioProblem",
+    "PortfolioSchedule",
     "RcpspProblem",
     "RcpspSolution",
+    "ScheduledItem",
+    "TeamLoad",
     "critical_path_bound",
     "earliest_starts",
     "heuristic_schedule",
     "lower_bound",
     "makespan_of",
+    "schedule_portfolio",
     "serial_sgs",
     "solve_rcpsp",
+    "validate_portfolio",
     "validate_schedule",
 ]
 
@@ -521,7 +532,11 @@ class PortfolioSchedule:
         return not self.infeasibilities
 
     def item(self, key: str) -> ScheduledItem:
-        return next(i for i in self.items if i.key == key)
+        """The scheduled item ``key``; ``KeyError`` if it was not scheduled."""
+        for item in self.items:
+            if item.key == key:
+                return item
+        raise KeyError(key)
 
 
 @dataclass(frozen=True)
@@ -1054,7 +1069,16 @@ def _result(
         optimal=optimal,
         time_s=elapsed,
     )
-    infeasible += [v for v in validate_portfolio(plan.problem, schedule) if v not in infeasible]
+    unfixed = tuple(
+        f"{i.key} is not on its fixed date"
+        for i, f in zip(plan.items, plan.fixed, strict=True)
+        if i.fixed_start is not None and f is None
+    )
+    infeasible += [
+        v
+        for v in validate_portfolio(plan.problem, schedule)
+        if v not in infeasible and not v.startswith(unfixed)
+    ]
     return dataclasses.replace(schedule, infeasibilities=tuple(infeasible))
 
 

@@ -1,7 +1,8 @@
 """A deterministic, realistic infrastructure portfolio for demos and tests.
 
-Everything is written through the services (so the audit trail is complete), from a
-seeded random generator: the same ``as_of`` date gives the same portfolio.
+Portfolio objects are written through the services (so the audit trail is complete),
+from a seeded random generator: the same ``as_of`` date gives the same portfolio. The
+demo accounts themselves are set up directly (they are fixtures, not portfolio data).
 """
 
 import datetime as dt
@@ -263,11 +264,9 @@ def load_demo(as_of: dt.date | None = None, seed: int = 2026) -> dict[str, int]:
             "tags": [
                 t for t in (kind, team.lower(), rng.choice(["2026", "2027", "regulatory", "cost"])) if t
             ],
+            "services": services_by_team.get(team, [])[:1],
         }
         initiative = services.create_initiative(ctx, data)
-        svcs = services_by_team.get(team, [])
-        if svcs:
-            initiative.services.set(svcs[:1])
         for code in objective_codes:
             core.create(ctx, ObjectiveLink, {"initiative": initiative, "objective": objectives[code]})
         created.append(initiative)
@@ -313,6 +312,10 @@ def load_demo(as_of: dt.date | None = None, seed: int = 2026) -> dict[str, int]:
     _add_milestones(ctx, created, as_of, rng)
     _add_status_history(ctx, created, users, as_of, rng)
     _add_raci(ctx, created, teams, users, rng)
+    from portolan.kpis.demo import load_kpis
+    from portolan.planning.demo import load_planning_demo
+    from portolan.risks.demo import load_risks
+
     return {
         "teams": len(teams),
         "objectives": Objective.objects.count(),
@@ -320,6 +323,9 @@ def load_demo(as_of: dt.date | None = None, seed: int = 2026) -> dict[str, int]:
         "dependencies": Dependency.objects.count(),
         "milestones": Milestone.objects.count(),
         "users": len(users),
+        **load_kpis(ctx, as_of, seed),
+        **load_risks(ctx, as_of, seed),
+        **load_planning_demo(ctx, as_of, seed),
     }
 
 
@@ -427,7 +433,8 @@ def _add_raci(ctx, initiatives, teams, users, rng):
     pmo = users["pmo"]
     for initiative in initiatives:
         services.set_raci(ctx, {"initiative": initiative, "role": "R", "team": initiative.team})
-        services.set_raci(ctx, {"initiative": initiative, "role": "C", "user": pmo})
+        if initiative.owner_id != pmo.pk:
+            services.set_raci(ctx, {"initiative": initiative, "role": "C", "user": pmo})
         if rng.random() < 0.5:
             services.set_raci(ctx, {"initiative": initiative, "role": "I", "user": users["executive"]})
         if rng.random() < 0.3:

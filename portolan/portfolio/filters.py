@@ -1,4 +1,5 @@
 import django_filters
+from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from drf_spectacular.types import OpenApiTypes
@@ -23,18 +24,32 @@ class SearchFilterSet(django_filters.FilterSet):
         return queryset.filter(query)
 
 
+class PersonChoiceField(forms.ModelMultipleChoiceField):
+    """People by name, as the tables show them (the username when there is no name)."""
+
+    def label_from_instance(self, obj) -> str:
+        return obj.get_full_name() or obj.get_username()
+
+
+class PersonFilter(django_filters.ModelMultipleChoiceFilter):
+    field_class = PersonChoiceField
+
+
+NOT_SET = "none"
+
+
 class InitiativeFilterSet(SearchFilterSet):
     search_fields = ("key", "title", "description")
     team = django_filters.ModelMultipleChoiceFilter(queryset=Team.objects.all())
     kind = django_filters.MultipleChoiceFilter(choices=Initiative.Kind.choices)
     stage = django_filters.MultipleChoiceFilter(choices=Initiative.Stage.choices)
     health = django_filters.MultipleChoiceFilter(
-        field_name="health_overall", choices=RAG.choices, label="Health"
+        choices=[*RAG.choices, (NOT_SET, "Not set")], method="filter_health", label="Health"
     )
     objective = django_filters.ModelMultipleChoiceFilter(
         field_name="objectives", queryset=Objective.objects.all(), distinct=True, label="Objective"
     )
-    owner = django_filters.ModelMultipleChoiceFilter(queryset=get_user_model().objects.all())
+    owner = PersonFilter(queryset=get_user_model().objects.order_by("first_name", "last_name", "username"))
     # Tag names: declared as strings for the OpenAPI schema, which cannot infer it through tags__name.
     tag = extend_schema_field(OpenApiTypes.STR)(
         django_filters.ModelMultipleChoiceFilter(
@@ -52,6 +67,12 @@ class InitiativeFilterSet(SearchFilterSet):
     class Meta:
         model = Initiative
         fields = ["q", "team", "kind", "stage", "health", "objective", "owner", "tag", "parent"]
+
+    def filter_health(self, queryset, name, values):
+        if not values:
+            return queryset
+        wanted = [("" if v == NOT_SET else v) for v in values]
+        return queryset.filter(health_overall__in=wanted)
 
 
 class ObjectiveFilterSet(SearchFilterSet):

@@ -210,17 +210,32 @@ class Initiative(PortolanModel):
                 errors[finish] = f"The finish ({b:%Y-%m-%d}) is before the start ({a:%Y-%m-%d})."
         if self.progress is not None and self.progress > 100:
             errors["progress"] = "Progress is a percentage between 0 and 100."
-        if self.parent_id is not None:
-            if self.parent_id == self.pk:
-                errors["parent"] = "An initiative cannot be its own parent."
-            elif self.kind == self.Kind.PROGRAM:
-                errors["parent"] = "A program is at the top of the tree and has no parent."
+        errors.update(self._tree_errors())
         if errors:
             raise ValidationError(errors)
 
 
+    def _tree_errors(self) -> dict[str, str]:
+        """The tree is program -> project: a parent is a program, a program has no parent."""
+        if self.parent_id is not None:
+            if self.parent_id == self.pk:
+                return {"parent": "An initiative cannot be its own parent."}
+            if self.kind == self.Kind.PROGRAM:
+                return {"parent": "A program is at the top of the tree and has no parent."}
+            parent = Initiative.objects.filter(pk=self.parent_id).values_list("key", "kind").first()
+            if parent and parent[1] != self.Kind.PROGRAM:
+                return {"parent": f"The parent must be a program; {parent[0]} is a {parent[1]}."}
+        if self.pk and self.kind != self.Kind.PROGRAM:
+            children = Initiative.objects.filter(parent_id=self.pk).count()
+            if children:
+                return {"kind": f"It is the program of {children} initiatives: move them out first."}
+        return {}
+
+
 class InitiativeChild(PortolanModel):
     """Abstract: objects owned through their initiative (milestones, effort, RACI …)."""
+
+    ownership_parent = "initiative"
 
     class Meta:
         abstract = True
@@ -228,6 +243,10 @@ class InitiativeChild(PortolanModel):
     @classmethod
     def owned_by_q(cls, user) -> Q:
         return _team_member_q(user, "initiative__")
+
+    def audit_scope(self) -> str:
+        """Changes appear on the History tab of the initiative they hang off."""
+        return f"portfolio.initiative:{getattr(self, f'{self.ownership_parent}_id')}"
 
 
 class ObjectiveLink(InitiativeChild):
@@ -283,9 +302,12 @@ class Dependency(InitiativeChild):
         lag = f" {self.lag_days:+d}d" if self.lag_days else ""
         return f"{self.predecessor.key} →{self.type}{lag} {self.successor.key}"
 
+    # A dependency belongs to the initiative that waits: its successor's owners manage it.
+    ownership_parent = "successor"
+
     @classmethod
     def owned_by_q(cls, user) -> Q:
-        return _team_member_q(user, "successor__") | _team_member_q(user, "predecessor__")
+        return _team_member_q(user, "successor__")
 
     def clean(self) -> None:
         if self.predecessor_id and self.predecessor_id == self.successor_id:

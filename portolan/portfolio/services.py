@@ -54,11 +54,11 @@ def create_initiative(ctx: ChangeContext, data: Mapping) -> Initiative:
     if "tags" in data:
         data["tags"] = tag_objects(data["tags"])
     initiative = services.create(ctx, Initiative, data)
-    if initiative.owner_id and not initiative.raci.filter(role=RaciAssignment.Role.ACCOUNTABLE).exists():
+    # Exactly one Accountable from the start: the owner, else the owning team.
+    party = {"user": initiative.owner} if initiative.owner_id else {"team": initiative.team}
+    if initiative.owner_id or initiative.team_id:
         services.create(
-            ctx,
-            RaciAssignment,
-            {"initiative": initiative, "role": RaciAssignment.Role.ACCOUNTABLE, "user": initiative.owner},
+            ctx, RaciAssignment, {"initiative": initiative, "role": RaciAssignment.Role.ACCOUNTABLE, **party}
         )
     return initiative
 
@@ -139,9 +139,12 @@ def update_dependency(ctx: ChangeContext, dependency: Dependency, data: Mapping)
 
 @transaction.atomic
 def add_status_update(ctx: ChangeContext, initiative: Initiative, data: Mapping) -> StatusUpdate:
-    """Append a status update and carry its RAG onto the initiative's current health."""
+    """Append a status update; the newest one (by date) sets the initiative's current health."""
     data = {"initiative": initiative, "author": ctx.user, "date": timezone.localdate(), **data}
+    latest = initiative.status_updates.order_by("-date").values_list("date", flat=True).first()
     update = services.create(ctx, StatusUpdate, data)
+    if latest is not None and update.date < latest:
+        return update  # a backdated update completes the history; it does not change today's health
     health = {"health_overall": update.overall, "health_reason": update.narrative[:2000]}
     for part in ("schedule", "cost", "scope"):
         if getattr(update, part):

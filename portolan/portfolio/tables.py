@@ -1,14 +1,8 @@
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
+from django.utils.html import format_html_join
 
 from portolan.core.tables import Column, Table
-
-
-def rag_badge(value: str, label: str = ""):
-    if not value:
-        return mark_safe('<span class="text-body-secondary">—</span>')  # noqa: S308 - constant
-    icon = {"green": "●", "amber": "▲", "red": "■"}[value]
-    return format_html('<span class="badge rag-{}">{} {}</span>', value, icon, label or value.capitalize())
+from portolan.core.templatetags.portolan import money
+from portolan.core.templatetags.portolan import rag as rag_badge  # one RAG badge everywhere
 
 
 class InitiativeTable(Table):
@@ -21,7 +15,7 @@ class InitiativeTable(Table):
         Column("team", "Team", "team__name"),
         Column("owner", "Owner", "owner__username"),
         Column("planned_finish", "Planned finish", "planned_finish"),
-        Column("budget", "Budget", "budget_capex"),
+        Column("budget", "Budget (capex + opex)", "budget_sum"),
         Column("tags", "Tags"),
     )
 
@@ -38,7 +32,7 @@ class InitiativeTable(Table):
         return obj.owner.get_full_name() or obj.owner.username if obj.owner else ""
 
     def render_budget(self, obj):
-        return f"{obj.budget_total:,.0f}"
+        return money(obj.budget_total)
 
     def render_tags(self, obj):
         return format_html_join(

@@ -90,6 +90,7 @@ def test_audit_row_has_who_what_before_after_and_reason(contributor, own_initiat
     assert entry.content_type == ContentType.objects.get_for_model(Initiative)
     assert (entry.object_id, entry.object_repr) == (str(own_initiative.pk), "NET-001 SD-WAN rollout")
     assert entry.changed_fields() == [("planned_finish", "2027-06-30", "2027-09-30")]
+    assert entry.display_changes() == [("planned finish", "2027-06-30", "2027-09-30")]
     assert (entry.request_id, entry.reason) == ("r-1", "Re-planned")
 
 
@@ -162,6 +163,7 @@ def test_audit_log_page_finds_the_rows_of_one_request(viewer, manager, own_initi
     services.update_initiative(
         ChangeContext(user=None, request_id="other"), own_initiative, {"title": "Other change"}
     )
-    page = client_for(viewer).get(reverse("audit_log"), {"request_id": "req-123"})
+    assert client_for(viewer).get(reverse("audit_log")).status_code == 403
+    page = client_for(manager).get(reverse("audit_log"), {"request_id": "req-123"})
     rows = list(page.context["page"].object_list)
     assert [(r.request_id, r.after["stage"]) for r in rows] == [("req-123", "assessment")]

@@ -97,7 +97,7 @@ PAGES: dict[str, Page] = {
     "password_change_done": Page(SELF),
     "home": Page(READ),
     "search": Page(READ),
-    "audit_log": Page(READ),
+    "audit_log": Page(MANAGE),
     "user_list": Page(ADMIN, post=True),
     "token_list": Page(TOKENS, post=True),
     **crud_pages("initiative"),

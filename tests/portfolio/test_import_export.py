@@ -452,7 +452,8 @@ def test_cli_import_success_dry_run_and_failure_exit_codes(tmp_path, team):
     assert "Would create 1" in out.getvalue() and Initiative.objects.count() == 0
     call_command("import", "initiatives", str(good), "--mapping", "portolan", stdout=io.StringIO())
     assert Initiative.objects.count() == 1
-    assert AuditEntry.objects.filter(source=IMPORT, action="create").count() == 1
+    created = AuditEntry.objects.filter(source=IMPORT, action="create")
+    assert sorted(created.values_list("content_type__model", flat=True)) == ["initiative", "raciassignment"]
     bad = write_csv(tmp_path / "bad.csv", HEADER, [row("NET-200"), row("NET-201", team="NOPE")])
     before, out = counts(), io.StringIO()
     with pytest.raises(SystemExit) as exit_info:

@@ -130,6 +130,7 @@ class ObjectDetailView(View):
             "can_change": obj.user_can(request.user, CHANGE),
             "can_delete": obj.user_can(request.user, DELETE),
             "history": history(obj)[:200],
+            "object_model": meta.model_name,
             "list_url": _url_or_none(f"{meta.app_label}:{meta.model_name}_list"),
             "list_label": meta.verbose_name_plural.capitalize(),
             "edit_url": _url_or_none(f"{meta.app_label}:{meta.model_name}_edit", obj.pk),

@@ -9,11 +9,12 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_date
 from django.views import View
 
 from portolan.core.audit import ChangeContext, record, snapshot
 from portolan.core.models import ApiToken, AuditEntry, Profile
-from portolan.core.roles import Role, is_admin, role_of
+from portolan.core.roles import Role, is_admin, is_manager
 from portolan.core.views.generic import paginate
 from portolan.kpis import dashboard
 from portolan.portfolio.models import Initiative, Objective, Service, Team
@@ -27,9 +28,11 @@ class HomeView(View):
 
 
 class AuditLogView(View):
+    """Every recorded change, filterable; for portfolio managers and admins."""
+
     def get(self, request):
-        if role_of(request.user) is None:
-            raise PermissionDenied
+        if not is_manager(request.user):
+            raise PermissionDenied("The audit log is for portfolio managers and administrators.")
         entries = AuditEntry.objects.select_related("content_type", "actor")
         f = request.GET
         if f.get("actor"):
@@ -44,10 +47,13 @@ class AuditLogView(View):
             entries = entries.filter(request_id=f["request_id"])
         if f.get("q"):
             entries = entries.filter(Q(object_repr__icontains=f["q"]) | Q(reason__icontains=f["q"]))
-        if f.get("since"):
-            entries = entries.filter(time__date__gte=f["since"])
-        if f.get("until"):
-            entries = entries.filter(time__date__lte=f["until"])
+        for param, lookup in (("since", "time__date__gte"), ("until", "time__date__lte")):
+            if f.get(param):
+                day = _parse_day(f[param])
+                if day is None:
+                    messages.warning(request, f"'{f[param]}' is not a date (YYYY-MM-DD): {param} is ignored.")
+                else:
+                    entries = entries.filter(**{lookup: day})
         page, per_page = paginate(request, entries)
         context = {
             "page": page,
@@ -55,11 +61,21 @@ class AuditLogView(View):
             "actions": AuditEntry.Action.choices,
             "sources": AuditEntry.Source.choices,
             "types": sorted(set(AuditEntry.objects.values_list("content_type__model", flat=True).distinct())),
-            "actors": sorted(set(AuditEntry.objects.values_list("actor_name", flat=True).distinct())),
+            "actors": [
+                "system",
+                *get_user_model().objects.order_by("username").values_list("username", flat=True),
+            ],
             "f": f,
             "query": _without_page(request),
         }
         return render(request, "core/audit_log.html", context)
+
+
+def _parse_day(value: str):
+    try:
+        return parse_date(value)
+    except ValueError:
+        return None
 
 
 def _without_page(request) -> str:

@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.views import View
@@ -17,6 +17,7 @@ from portolan.portfolio.models import Dependency, Initiative, Tag
 def initiative_list_queryset(user):
     return (
         Initiative.objects.restrict(user)
+        .annotate(budget_sum=F("budget_capex") + F("budget_opex"))
         .select_related("team", "owner")
         .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
     )

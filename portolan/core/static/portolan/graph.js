@@ -58,11 +58,13 @@
     g.dataset.key = n.key;
     const r = document.createElementNS(NS, "rect");
     r.setAttribute("width", W); r.setAttribute("height", H);
-    const dot = document.createElementNS(NS, "circle");
-    dot.setAttribute("cx", 9); dot.setAttribute("cy", H / 2); dot.setAttribute("r", 4);
+    // Health as a shape and a colour (● green, ▲ amber, ■ red, ○ not set), as on the badges.
+    const dot = document.createElementNS(NS, "text");
+    dot.setAttribute("x", 4); dot.setAttribute("y", H / 2 + 4);
     dot.setAttribute("class", "health-dot " + (n.health_overall || "none"));
+    dot.textContent = { green: "●", amber: "▲", red: "■" }[n.health_overall] || "○";
     const t = document.createElementNS(NS, "text");
-    t.setAttribute("x", 18); t.setAttribute("y", H / 2 + 4);
+    t.setAttribute("x", 17); t.setAttribute("y", H / 2 + 4);
     t.textContent = `${n.key} ${n.title}`.slice(0, 30);
     const title = document.createElementNS(NS, "title");
     title.textContent = `${n.key} ${n.title} (${n.kind}, ${n.stage}, health ${n.health_overall || "not set"})`;

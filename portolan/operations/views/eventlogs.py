@@ -1,0 +1,342 @@
+"""Event logs: the list, the import wizard, and the analysis pages (process map, variants ...)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+
+from portolan.core.audit import ChangeContext, history
+from portolan.core.roles import VIEW
+from portolan.core.views import generic
+from portolan.operations import analysis, filters, forms, services, tables
+from portolan.operations.analysis import Window
+from portolan.operations.models import EventLog
+
+SESSION_KEY = "operations_eventlog_import"
+UPLOAD_SLACK = 1 << 20  # multipart overhead allowed above MAX_UPLOAD_BYTES
+
+
+class EventLogListView(generic.ObjectListView):
+    model = EventLog
+    filterset = filters.EventLogFilterSet
+    table = tables.EventLogTable
+    template_name = "operations/eventlog_list.html"
+    default_sort = "-created"
+
+    def get_queryset(self, request):
+        return EventLog.objects.restrict(request.user, VIEW).select_related("team")
+
+
+# ---------------------------------------------------------------- the import wizard
+
+
+def _content_length(request) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+class EventLogImportView(View):
+    """upload → mapping (preset or columns) → preview with bad rows → import (or reject).
+
+    The CSRF check runs inside ``post`` (csrf_protect) after the request size is checked, so a
+    1 GB upload is refused from its Content-Length without being read.
+    """
+
+    template_name = "operations/eventlog_import.html"
+
+    def check(self, request):
+        if not EventLog.user_can_add(request.user):
+            raise PermissionDenied("You may not import event logs.")
+
+    def render_step(self, request, step: str, status: int = 200, **context):
+        context.setdefault("max_size_mb", settings.MAX_UPLOAD_BYTES // (1024 * 1024))
+        return render(request, self.template_name, {"step": step, **context}, status=status)
+
+    def get(self, request):
+        self.check(request)
+        if request.GET.get("restart"):
+            self._discard(request)
+        return self.render_step(request, "upload", form=forms.EventLogUploadForm(user=request.user))
+
+    def post(self, request):
+        self.check(request)
+        if _content_length(request) > settings.MAX_UPLOAD_BYTES + UPLOAD_SLACK:
+            form = forms.EventLogUploadForm(user=request.user)
+            return self.render_step(
+                request,
+                "upload",
+                status=413,
+                form=form,
+                error=forms.too_big_message(_content_length(request)),
+            )
+        return csrf_protect(self._post)(request)
+
+    def _post(self, request):
+        step = request.POST.get("step", "upload")
+        if step == "upload":
+            return self._upload(request)
+        state = request.session.get(SESSION_KEY)
+        if not state:
+            messages.error(request, "This import has expired; upload the file again.")
+            return HttpResponseRedirect(reverse("operations:eventlog_import"))
+        if step == "mapping":
+            return self._mapping(request, state)
+        if step == "confirm":
+            return self._confirm(request, state)
+        return HttpResponseRedirect(reverse("operations:eventlog_import"))
+
+    def _discard(self, request):
+        state = request.session.pop(SESSION_KEY, None)
+        if state:
+            services.discard_staging(state["token"])
+
+    def _upload(self, request):
+        form = forms.EventLogUploadForm(request.POST, request.FILES, user=request.user)
+        if not form.is_valid():
+            status = 413 if "upload limit" in str(form.errors.get("file", "")) else 200
+            return self.render_step(request, "upload", form=form, status=status)
+        self._discard(request)
+        data = form.cleaned_data
+        token, path = services.stage_upload(data["file"])
+        options = {"separator": data["separator"] or "", "encoding": data["encoding"] or ""}
+        try:
+            columns = services.source_columns(path, options["separator"], options["encoding"])
+        except services.ImportRefused as exc:
+            services.discard_staging(token)
+            return self.render_step(request, "upload", form=form, error=" ".join(exc.messages))
+        state = {
+            "token": token,
+            "name": data["name"],
+            "team": data["team"].pk if data["team"] else None,
+            "options": options,
+            "columns": columns,
+            "file_name": data["file"].name,
+            "preset": data["preset"],
+        }
+        request.session[SESSION_KEY] = state
+        if data["preset"]:
+            return self._preview(request, state, {"preset": data["preset"]})
+        return self.render_step(
+            request, "mapping", state=state, form=forms.EventLogMappingForm(columns=columns)
+        )
+
+    def _mapping(self, request, state):
+        form = forms.EventLogMappingForm(request.POST, columns=state["columns"])
+        if not form.is_valid():
+            return self.render_step(request, "mapping", state=state, form=form)
+        return self._preview(request, state, form.mapping_data(), form)
+
+    def _preview(self, request, state, data, form=None):
+        form = form or forms.EventLogMappingForm(columns=state["columns"])
+        try:
+            mapping, preset = services.mapping_from(data)
+            report = services.preview_eventlog(state["token"], mapping, state["options"])
+        except services.ImportRefused as exc:
+            return self.render_step(
+                request,
+                "mapping",
+                state=state,
+                form=form,
+                error=" ".join(exc.messages),
+                tried_preset=data.get("preset", ""),
+            )
+        state.update(mapping=data, preset=preset, report=report)
+        request.session[SESSION_KEY] = state
+        return self.render_step(request, "preview", state=state, report=report)
+
+    def _confirm(self, request, state):
+        form = forms.ConfirmForm(request.POST)
+        if not form.is_valid() or "report" not in state:
+            return self.render_step(request, "preview", state=state, report=state.get("report", {}))
+        team = None
+        if state["team"]:
+            team = forms.team_choices(request.user).filter(pk=state["team"]).first()
+        mapping, preset = services.mapping_from(state["mapping"])
+        try:
+            log = services.import_staged(
+                ChangeContext.from_request(request),
+                state["token"],
+                name=state["name"],
+                mapping=mapping,
+                preset=preset,
+                report=state["report"],
+                on_bad_rows=form.cleaned_data["on_bad_rows"],
+                team=team,
+            )
+        except services.ImportRefused as exc:
+            request.session.pop(SESSION_KEY, None)
+            messages.warning(request, " ".join(exc.messages))
+            return HttpResponseRedirect(reverse("operations:eventlog_import"))
+        request.session.pop(SESSION_KEY, None)
+        quarantined = f"; {log.bad_rows:,} bad rows quarantined" if log.bad_rows else ""
+        messages.success(
+            request,
+            f"Imported {log.name}: {log.events:,} events, {log.cases:,} cases{quarantined}; "
+            f"{log.findings.count()} findings.",
+        )
+        return HttpResponseRedirect(log.get_absolute_url())
+
+
+# ---------------------------------------------------------------- the analysis pages
+
+
+def window_of(request) -> tuple[Window, forms.WindowForm]:
+    form = forms.WindowForm(request.GET or None)
+    if form.is_bound and form.is_valid():
+        return Window(form.cleaned_data.get("start"), form.cleaned_data.get("end")), form
+    return Window(), form
+
+
+TABS = (
+    ("overview", "Overview", "operations:eventlog_detail"),
+    ("map", "Process map", "operations:eventlog_map"),
+    ("variants", "Variants", "operations:eventlog_variants"),
+    ("bottlenecks", "Bottlenecks", "operations:eventlog_bottlenecks"),
+    ("sla", "SLA", "operations:eventlog_sla"),
+    ("workload", "Workload", "operations:eventlog_workload"),
+)
+
+
+class EventLogPageView(View):
+    """A tab of an event log: the cached page data for the time window in the URL."""
+
+    tab = "overview"
+    page = "analysis"
+    template_name = "operations/eventlog_detail.html"
+
+    def extra(self, request, log, data, window) -> dict:
+        return {}
+
+    def get(self, request, pk):
+        log = generic.get_restricted(EventLog, request.user, VIEW, pk=pk)
+        window, window_form = window_of(request)
+        data = analysis.page_data(log, self.page, window)
+        query = request.GET.urlencode()
+        context = {
+            "object": log,
+            "tab": self.tab,
+            "tabs": [
+                (key, label, reverse(name, args=[log.pk]) + (f"?{query}" if query else ""))
+                for key, label, name in TABS
+            ],
+            "data": data,
+            "window": window,
+            "window_form": window_form,
+            "can_delete": log.user_can(request.user, "delete"),
+            **self.extra(request, log, data, window),
+        }
+        return render(request, self.template_name, context)
+
+
+class EventLogDetailView(EventLogPageView):
+    def extra(self, request, log, data, window):
+        durations = data.get("case_duration_seconds") or {}
+        return {
+            "median_hours": (durations.get("median") or 0) / 3600,
+            "p90_hours": (durations.get("p90") or 0) / 3600,
+            "findings": log.findings.select_related("initiative")[:20],
+            "history": history(log)[:50],
+        }
+
+
+def process_graph(data: dict) -> dict:
+    """Nodes (with a left-to-right layer: hops from the start activities) and edges for processmap.js."""
+    activities = data.get("activities", {})
+    dfg, perf = (
+        data.get("dfg", []),
+        {(a, b): (mean, median) for a, b, mean, median in data.get("performance_dfg", [])},
+    )
+    starts = data.get("start_activities", {})
+    ends = data.get("end_activities", {})
+    succ: dict[str, list[str]] = {}
+    for a, b, n in sorted(dfg, key=lambda e: -e[2]):
+        succ.setdefault(a, []).append((b, n))
+    # Seeds: the activities that start at least a tenth of the cases (always the top one); then
+    # breadth-first along transitions used by at least 0.5 % of cases, the most frequent first.
+    total_starts = sum(starts.values()) or 1
+    seeds = [a for a in sorted(starts, key=lambda a: -starts[a]) if starts[a] >= total_starts / 10]
+    seeds = seeds or sorted(starts, key=lambda a: -starts[a])[:1]
+    significant = max(1, int(data.get("cases", 0) * 0.005))
+    layer = dict.fromkeys(seeds, 0)
+    frontier = seeds
+    while frontier:
+        nxt = []
+        for a in frontier:
+            for b, n in succ.get(a, []):
+                if b not in layer and n >= significant:
+                    layer[b] = layer[a] + 1
+                    nxt.append(b)
+        frontier = nxt
+    deepest = max(layer.values(), default=0)
+    nodes = [
+        {
+            "id": a,
+            "count": n,
+            "layer": layer.get(a, deepest + 1),
+            "start": starts.get(a, 0),
+            "end": ends.get(a, 0),
+        }
+        for a, n in activities.items()
+    ]
+    edges = [
+        {
+            "from": a,
+            "to": b,
+            "count": n,
+            "mean_s": perf.get((a, b), (None, None))[0],
+            "median_s": perf.get((a, b), (None, None))[1],
+        }
+        for a, b, n in dfg
+    ]
+    return {"nodes": nodes, "edges": edges, "cases": data.get("cases", 0)}
+
+
+class EventLogMapView(EventLogPageView):
+    tab = "map"
+    template_name = "operations/eventlog_map.html"
+
+    def extra(self, request, log, data, window):
+        return {"graph": process_graph(data), "mode": request.GET.get("mode", "frequency")}
+
+
+class EventLogVariantsView(EventLogPageView):
+    tab = "variants"
+    template_name = "operations/eventlog_variants.html"
+
+    def extra(self, request, log, data, window):
+        variants = data.get("variants", [])
+        page, per_page = generic.paginate(request, variants, default=25)
+        return {"variants": page, "page": page, "per_page": per_page, "page_sizes": generic.PAGE_SIZES}
+
+
+class EventLogBottlenecksView(EventLogPageView):
+    tab = "bottlenecks"
+    page = "bottlenecks"
+    template_name = "operations/eventlog_bottlenecks.html"
+
+
+class EventLogSlaView(EventLogPageView):
+    tab = "sla"
+    page = "sla"
+    template_name = "operations/eventlog_sla.html"
+
+
+class EventLogWorkloadView(EventLogPageView):
+    tab = "workload"
+    page = "workload"
+    template_name = "operations/eventlog_workload.html"
+
+
+class EventLogDeleteView(generic.ObjectDeleteView):
+    model = EventLog
+    remove = services.delete_eventlog
