@@ -45,7 +45,8 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 test: $(STAMP) browser lint
-	PORTOLAN_DEBUG=1 $(BIN)/portolan makemigrations --check --dry-run >/dev/null
+	@mkdir -p $(DATA_DIR)
+	PORTOLAN_DEBUG=1 PORTOLAN_DATA_DIR=$(DATA_DIR) $(BIN)/portolan makemigrations --check --dry-run >/dev/null
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
 test-only: $(STAMP)

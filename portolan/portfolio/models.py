@@ -214,7 +214,6 @@ class Initiative(PortolanModel):
         if errors:
             raise ValidationError(errors)
 
-
     def _tree_errors(self) -> dict[str, str]:
         """The tree is program -> project: a parent is a program, a program has no parent."""
         if self.parent_id is not None:
