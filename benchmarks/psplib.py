@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from portolan.engine.psplib import instance_paths, read_index, read_sm  # noqa: E402
 from portolan.engine.scheduling import solve_rcpsp, validate_schedule  # noqa: E402
 
-DATA = Path("/work/shared/data/scheduling/psplib")
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "scheduling" / "psplib"
 
 
 def solve_one(args: tuple[str, float, int]) -> dict:

@@ -206,7 +206,7 @@ def _draw(lanes, ppm: int, zoom: str, today: dt.date, arrows) -> Roadmap:
                 f'stroke-width="{1.5 if r.critical else 0}"><title>{escape(tip)}</title></rect>'
                 f'<text x="{x2 + 4:.1f}" y="{cy + 4:.1f}" fill="{INK}">{escape(r.key)}'
                 f"{' ◆ critical' if r.critical else ''}"
-                f"{' ⏱' if r.reasons else ''}</text></a>"
+                f"{' ◔' if r.reasons else ''}</text></a>"
             )
             for m in r.milestones:
                 mx = x(_d(m["projected"]))

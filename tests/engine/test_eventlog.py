@@ -20,8 +20,9 @@ from portolan.engine.eventlog import (
     read_normalized,
     sniff_separator,
 )
+from tests.shared_data import SHARED_DATA
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "itsm"
+DATA = SHARED_DATA / "itsm"
 SERVICENOW = DATA / "servicenow-incidents" / "incident_event_log.zip"
 VOLVO = DATA / "volvo-incidents" / "volvo-it-incidents-bpic2013.zip"
 SIMPLE = Mapping(case="case", activity="act", timestamp="ts", resource="who", group="team")

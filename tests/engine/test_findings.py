@@ -11,9 +11,11 @@ import pytest
 from portolan.engine import findings, process
 from portolan.engine.eventlog import PRESETS, read_log
 from portolan.engine.findings import FindingsConfig, detect
+from tests.shared_data import SHARED_DATA
 
 T0 = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "itsm"
+
+DATA = SHARED_DATA / "itsm"
 
 
 def synthetic() -> pl.DataFrame:

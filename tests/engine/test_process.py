@@ -17,9 +17,10 @@ from hypothesis import strategies as st
 from portolan.engine import process
 from portolan.engine.eventlog import PRESETS, read_log
 from portolan.engine.process import Filters, analyze
+from tests.shared_data import SHARED_DATA
 
 HERE = Path(__file__).resolve().parent
-DATA = HERE.parents[2] / "shared" / "data" / "itsm"
+DATA = SHARED_DATA / "itsm"
 LOGS = {
     "servicenow": (DATA / "servicenow-incidents" / "incident_event_log.zip", "servicenow"),
     "volvo": (DATA / "volvo-incidents" / "volvo-it-incidents-bpic2013.zip", "vinst"),

@@ -1,13 +1,12 @@
 """PSPLIB readers on the real benchmark files (no database)."""
 
-from pathlib import Path
-
 import pytest
 
 from portolan.engine.psplib import instance_paths, read_bounds, read_index, read_makespans, read_sm
 from portolan.engine.scheduling import critical_path_bound
+from tests.shared_data import SHARED_DATA
 
-DATA = Path("/work/shared/data/scheduling/psplib")
+DATA = SHARED_DATA / "scheduling" / "psplib"
 SOLUTIONS = DATA / "solutions"
 
 

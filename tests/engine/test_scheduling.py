@@ -1,7 +1,5 @@
 """Scheduling engine: PSPLIB known optima, invariants (Hypothesis) and the portfolio planner."""
 
-from pathlib import Path
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -23,8 +21,9 @@ from portolan.engine.scheduling import (
     validate_portfolio,
     validate_schedule,
 )
+from tests.shared_data import SHARED_DATA
 
-DATA = Path("/work/shared/data/scheduling/psplib")
+DATA = SHARED_DATA / "scheduling" / "psplib"
 # One instance from every fifth parameter set, across the whole range of J30 difficulty.
 J30_SAMPLE = [
     f"j30{p}_{i}"

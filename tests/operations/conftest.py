@@ -8,9 +8,10 @@ import pytest
 from portolan.core.audit import ChangeContext
 from portolan.core.models import AuditEntry
 from portolan.operations import services
+from tests.shared_data import SHARED_DATA
 
-SERVICENOW_ZIP = Path("/work/shared/data/itsm/servicenow-incidents/incident_event_log.zip")
-GOVUK = Path("/work/shared/data/delivery/govuk-frontend")
+SERVICENOW_ZIP = SHARED_DATA / "itsm" / "servicenow-incidents" / "incident_event_log.zip"
+GOVUK = SHARED_DATA / "delivery" / "govuk-frontend"
 
 
 def write_log(path: Path, cases: int = 40, bad: int = 0) -> Path:

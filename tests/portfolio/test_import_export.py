@@ -27,8 +27,9 @@ from portolan.portfolio.importing import (
 from portolan.portfolio.models import Dependency, Initiative, Milestone, Team
 from tests.conftest import client_for
 from tests.factories import DependencyFactory, InitiativeFactory, MilestoneFactory, TeamFactory, UserFactory
+from tests.shared_data import SHARED_DATA
 
-US_FILE = Path("/work/shared/data/portfolio/us-itdashboard-fy2017/businesscase.csv")
+US_FILE = SHARED_DATA / "portfolio" / "us-itdashboard-fy2017" / "businesscase.csv"
 HEADER = [
     "Key",
     "Title",
