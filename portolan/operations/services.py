@@ -403,7 +403,9 @@ def create_improvement(
     """Turn a finding into an improvement initiative linked to the finding and to its KPI."""
     data = dict(data or {})
     services.check_permission(ctx, finding, CHANGE)
-    finding = Finding.objects.select_for_update().select_related("eventlog", "kpi").get(pk=finding.pk)
+    finding = (
+        Finding.objects.select_for_update(of=("self",)).select_related("eventlog", "kpi").get(pk=finding.pk)
+    )
     if finding.initiative_id:
         raise ValidationError(f"This finding already has an improvement initiative: {finding.initiative}.")
     kpi = finding.kpi or _kpi_for(finding.kpi_code)
