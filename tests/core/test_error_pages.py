@@ -1,0 +1,18 @@
+import pytest
+from django.urls import reverse
+
+from tests.conftest import client_for
+
+pytestmark = pytest.mark.django_db
+
+
+def test_account_without_role_is_told_to_ask_for_one(outsider):
+    response = client_for(outsider).get(reverse("home"))
+    assert response.status_code == 404
+    assert "has no role yet" in response.content.decode()
+
+
+def test_read_only_user_is_told_why_an_edit_is_refused(viewer, own_initiative):
+    response = client_for(viewer).get(reverse("portfolio:initiative_edit", args=[own_initiative.pk]))
+    assert response.status_code == 403
+    assert "Read-only roles" in response.content.decode()
