@@ -11,7 +11,7 @@ def portolan(request) -> dict:
     role = role_of(user)
     return {
         "currency": settings.CURRENCY,
-        "nav": menu(user, request.path),
+        "nav": menu(user, request.path) if role else [],
         "user_role": Role(role).label if role else "No role",
         "can_write": grant(user, ADD) != NONE,
     }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -16,7 +18,7 @@ from portolan.core.audit import ChangeContext, history
 from portolan.core.roles import VIEW
 from portolan.core.views import generic
 from portolan.operations import analysis, filters, forms, services, tables
-from portolan.operations.analysis import Window
+from portolan.operations.analysis import CaseFilters, Window
 from portolan.operations.models import EventLog
 
 SESSION_KEY = "operations_eventlog_import"
@@ -205,41 +207,120 @@ TABS = (
     ("sla", "SLA", "operations:eventlog_sla"),
     ("workload", "Workload", "operations:eventlog_workload"),
 )
+FILTER_KEYS = ("start", "end", "attr", "variant")
+
+
+def query_without(params, *drop: str | tuple[str, str]) -> str:
+    """The query string of ``params`` (a QueryDict) without some keys or (key, value) pairs, nor ``page``."""
+    pairs = [
+        (k, v)
+        for k, values in params.lists()
+        for v in values
+        if k != "page" and k not in drop and (k, v) not in drop
+    ]
+    return f"?{urlencode(pairs)}" if pairs else "?"
+
+
+def _short(activities: list[str], keep: int = 4) -> str:
+    shown = " → ".join(activities[:keep])
+    return shown + (f" → … ({len(activities)} steps)" if len(activities) > keep else "")
+
+
+def filters_of(request, log) -> dict:
+    """The case filters in the URL (through ``analysis.log_filters``) and how to show them.
+
+    Returns the filters, the window form, messages about unusable filters, removable chips and
+    the hidden inputs that carry the other filters through the filter forms.
+    """
+    window, window_form = window_of(request)
+    params = request.GET
+    filters, errors = analysis.log_filters(
+        log, window, params.getlist("attr"), params.get("variant", "").strip()
+    )
+    chips = []
+    if window.start or window.end:
+        chips.append(
+            {
+                "label": f"Cases started {window.start or 'from the start'} → {window.end or 'the end'}",
+                "remove": query_without(params, "start", "end"),
+            }
+        )
+    columns = analysis.filter_columns(log.mapping)
+    names = {c: n for n, c in columns.items()}
+    aliases = {**columns, "group": "group", "resource": "resource"}
+    texts: dict[tuple[str, str], list[str]] = {}  # (column, value) -> its spellings in the URL
+    for text in params.getlist("attr"):
+        if (pair := analysis.split_filter(text, aliases)) and pair[0] in aliases:
+            texts.setdefault((aliases[pair[0]], pair[1]), []).append(text)
+    for column, values in filters.attributes:
+        for value in values:
+            spellings = [("attr", t) for t in texts.get((column, value), [])]
+            chips.append({"label": f"{names[column]}: {value}", "remove": query_without(params, *spellings)})
+    if filters.variant is not None:
+        chips.append(
+            {
+                "label": f"Variant {analysis.variant_id(filters.variant)}: {_short(list(filters.variant))}",
+                "remove": query_without(params, "variant"),
+            }
+        )
+    valid = [("start", str(window.start))] if window.start else []
+    valid += [("end", str(window.end))] if window.end else []
+    valid += [("attr", f"{names[c]}:{v}") for c, values in filters.attributes for v in values]
+    valid += [("variant", analysis.variant_id(filters.variant))] if filters.variant is not None else []
+    others = [(k, v) for k, values in params.lists() for v in values if k not in FILTER_KEYS and k != "page"]
+    return {
+        "filters": filters,
+        "window": window,
+        "window_form": window_form,
+        "filter_errors": errors,
+        "filter_chips": chips,
+        "valid_query": f"?{urlencode(valid + others)}" if valid or others else "?",
+        "clear_query": f"?{urlencode(others)}" if others else "?",
+        "hidden_except_window": [
+            (k, v) for k, values in params.lists() for v in values if k not in ("start", "end", "page")
+        ],
+        "hidden_all": [(k, v) for k, values in params.lists() for v in values if k != "page"],
+        "filter_options": analysis.filter_options(log),
+    }
 
 
 class EventLogPageView(View):
-    """A tab of an event log: the cached page data for the time window in the URL."""
+    """A tab of an event log: the cached page data for the case filters in the URL.
+
+    Every tab reads the same filters (time window, attribute values, variant; see
+    ``portolan.operations.analysis``) and its links keep them, so a filtered view is one link.
+    """
 
     tab = "overview"
     page = "analysis"
     template_name = "operations/eventlog_detail.html"
 
-    def extra(self, request, log, data, window) -> dict:
+    def extra(self, request, log, data, filters: CaseFilters) -> dict:
         return {}
 
     def get(self, request, pk):
         log = generic.get_restricted(EventLog, request.user, VIEW, pk=pk)
-        window, window_form = window_of(request)
-        data = analysis.page_data(log, self.page, window)
-        query = request.GET.urlencode()
-        context = {
-            "object": log,
-            "tab": self.tab,
-            "tabs": [
-                (key, label, reverse(name, args=[log.pk]) + (f"?{query}" if query else ""))
-                for key, label, name in TABS
-            ],
-            "data": data,
-            "window": window,
-            "window_form": window_form,
-            "can_delete": log.user_can(request.user, "delete"),
-            **self.extra(request, log, data, window),
-        }
+        context = filters_of(request, log)
+        filters = context["filters"]
+        data = analysis.page_data(log, self.page, filters)
+        query = query_without(request.GET)
+        query = "" if query == "?" else query
+        context.update(
+            {
+                "object": log,
+                "tab": self.tab,
+                "tabs": [(key, label, reverse(name, args=[log.pk]) + query) for key, label, name in TABS],
+                "query": query,
+                "data": data,
+                "can_delete": log.user_can(request.user, "delete"),
+                **self.extra(request, log, data, filters),
+            }
+        )
         return render(request, self.template_name, context)
 
 
 class EventLogDetailView(EventLogPageView):
-    def extra(self, request, log, data, window):
+    def extra(self, request, log, data, filters):
         durations = data.get("case_duration_seconds") or {}
         return {
             "median_hours": (durations.get("median") or 0) / 3600,
@@ -305,7 +386,7 @@ class EventLogMapView(EventLogPageView):
     tab = "map"
     template_name = "operations/eventlog_map.html"
 
-    def extra(self, request, log, data, window):
+    def extra(self, request, log, data, filters):
         return {"graph": process_graph(data), "mode": request.GET.get("mode", "frequency")}
 
 
@@ -313,9 +394,14 @@ class EventLogVariantsView(EventLogPageView):
     tab = "variants"
     template_name = "operations/eventlog_variants.html"
 
-    def extra(self, request, log, data, window):
+    def extra(self, request, log, data, filters):
         variants = data.get("variants", [])
         page, per_page = generic.paginate(request, variants, default=25)
+        overview = reverse("operations:eventlog_detail", args=[log.pk])
+        rest = query_without(request.GET, "variant")
+        for v in page:
+            v["id"] = analysis.variant_id(v["activities"])
+            v["filter_url"] = f"{overview}{rest}{'&' if rest != '?' else ''}{urlencode({'variant': v['id']})}"
         return {"variants": page, "page": page, "per_page": per_page, "page_sizes": generic.PAGE_SIZES}
 
 

@@ -5,6 +5,10 @@ with an audit row, source CLI) through ``portolan.operations.services``, with a 
 
 The mapping is a preset (``--preset servicenow``) or explicit columns (``--case``,
 ``--activity``, ``--timestamp`` ...). Output is JSON with ISO timestamps and plain floats.
+
+``analyze`` takes the pages' case filters: ``--filter COLUMN=VALUE`` (repeatable; values of one
+column are alternatives, columns all apply; COLUMN is the source column of the group, resource
+or an attribute) and ``--variant ID`` (the ``id`` of a variant in an earlier ``analyze`` output).
 """
 
 from __future__ import annotations
@@ -16,9 +20,11 @@ import math
 from argparse import ArgumentParser, Namespace
 from typing import Any
 
+import polars as pl
 from django.core.management.base import BaseCommand, CommandError
 
 from portolan.engine import eventlog, findings, process
+from portolan.operations import analysis
 
 
 def _jsonable(value: Any) -> Any:
@@ -91,7 +97,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
-        add_mapping_arguments(sub.add_parser("analyze", help="DFG, variants, durations as JSON"))
+        analyze = sub.add_parser("analyze", help="DFG, variants, durations as JSON")
+        add_mapping_arguments(analyze)
+        analyze.add_argument(
+            "--filter",
+            action="append",
+            default=[],
+            metavar="COLUMN=VALUE",
+            help="keep the cases having this value (repeatable)",
+        )
+        analyze.add_argument("--variant", metavar="ID", help="keep the cases of this variant (its id)")
         find = sub.add_parser("findings", help="quantified findings ranked by impact, as JSON")
         add_mapping_arguments(find)
         find.add_argument("--sla-hours", type=float, help="SLA target duration for every case")
@@ -119,10 +134,42 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         out: dict[str, Any] = {"read": result.report}
         if opts.action == "analyze":
-            out |= process.analyze(result.frame)
+            out |= self._analyze(result.frame, opts)
         else:
             out["findings"] = [f.to_dict() for f in findings.detect(result.frame, self._config(opts))]
         self.stdout.write(json.dumps(_jsonable(out), ensure_ascii=False))
+
+    @staticmethod
+    def _analyze(frame: pl.DataFrame, opts: Namespace) -> dict[str, Any]:
+        """The analysis of the cases passing ``--filter``/``--variant``; variants carry their id."""
+        columns = analysis.filter_columns(dataclasses.asdict(build_mapping(opts)))
+        pairs = []
+        for text in opts.filter:
+            pair = analysis.split_filter(text, [*columns, "group", "resource"], sep="=")
+            if pair is None:
+                raise CommandError(
+                    f"cannot read --filter {text!r}: write COLUMN=VALUE, COLUMN one of {', '.join(columns)}"
+                )
+            pairs.append(pair)
+
+        def variants():
+            traces = process.case_table(frame).select("variant").unique().collect()["variant"]
+            return (v.split(process.VARIANT_SEP) for v in traces)
+
+        filters, errors = analysis.build_filters(
+            frame.lazy(), columns, attributes=pairs, variant=opts.variant or "", variants=variants
+        )
+        if errors:
+            raise CommandError(" ".join(errors))
+        out = process.analyze(frame, filters.engine())
+        for variant in out["variants"]:
+            variant["id"] = analysis.variant_id(variant["activities"])
+        if filters.engine() is not None:
+            out["filters"] = {
+                "attributes": {column: list(values) for column, values in filters.attributes},
+                "variant": list(filters.variant) if filters.variant is not None else None,
+            }
+        return out
 
     @staticmethod
     def _config(opts: Namespace) -> findings.FindingsConfig:
