@@ -32,6 +32,7 @@ TARGET_P95_MS = 300.0
 
 def _configure(data_dir: str) -> None:
     os.environ["PORTOLAN_DATA_DIR"] = data_dir
+    os.makedirs(os.path.join(data_dir, "static"), exist_ok=True)  # whitenoise warns without it
     os.environ["PORTOLAN_SECRET_KEY"] = "benchmark-only-not-a-secret-" + "x" * 40
     os.environ["PORTOLAN_DEBUG"] = "0"
     os.environ["PORTOLAN_SSL_REDIRECT"] = "0"
