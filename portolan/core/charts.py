@@ -2,7 +2,7 @@
 reuse the same definitions. RAG colours appear only for RAG status and always with a label.
 """
 
-SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
+SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"
 RAG_DOMAIN = ["green", "amber", "red"]
 RAG_RANGE = ["#1a7f37", "#f6c344", "#cf222e"]
 RAG_LABELS = {"green": "● Green", "amber": "▲ Amber", "red": "■ Red", "": "– not set"}

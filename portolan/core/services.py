@@ -37,12 +37,12 @@ def owns_state(user, obj) -> bool:
         target = getattr(obj, parent_field, None)
         return target is not None and target.user_can(user, CHANGE)
     names = {f.attname for f in obj._meta.concrete_fields}
-    owner_fields = names & {"owner_id", "team_id", "owner_team_id"}
-    if not owner_fields:
+    people, teams = names & {"owner_id", "created_by_id"}, names & {"team_id", "owner_team_id"}
+    if not people and not teams:
         return obj.pk is not None and obj.user_can(user, CHANGE)
-    if "owner_id" in owner_fields and obj.owner_id == user.pk:
+    if any(getattr(obj, name) == user.pk for name in people):
         return True
-    team_ids = {getattr(obj, name) for name in owner_fields - {"owner_id"}} - {None}
+    team_ids = {getattr(obj, name) for name in teams} - {None}
     return bool(team_ids) and user.teams.filter(pk__in=team_ids).exists()
 
 

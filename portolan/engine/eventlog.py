@@ -144,13 +144,30 @@ def _inner_suffix(name: str) -> str:
     return Path(lower).suffix
 
 
-def _copy_stream(src: io.BufferedIOBase, dest: Path, total: int | None, progress: ProgressCallback) -> None:
-    """Copy a binary stream to ``dest`` in chunks, reporting progress."""
+# A compressed log may expand to this many times its size (or to this floor, whichever is
+# larger); beyond that it is refused as a decompression bomb. Real ITSM exports compress 5-30x.
+MAX_EXPANSION_RATIO = 100
+MIN_EXPANSION_LIMIT = 64 << 20
+
+
+def expansion_limit(compressed_bytes: int) -> int:
+    return max(MAX_EXPANSION_RATIO * compressed_bytes, MIN_EXPANSION_LIMIT)
+
+
+def _copy_stream(
+    src: io.BufferedIOBase, dest: Path, total: int | None, progress: ProgressCallback, limit: int
+) -> None:
+    """Copy a binary stream to ``dest`` in chunks, reporting progress; stop past ``limit`` bytes."""
     done = 0
     with open(dest, "wb") as out:
         while chunk := src.read(8 << 20):
-            out.write(chunk)
             done += len(chunk)
+            if done > limit:
+                raise EventLogError(
+                    f"the archive expands to more than {limit / (1 << 20):,.0f} MB "
+                    f"({MAX_EXPANSION_RATIO}x its size): refused as a possible decompression bomb"
+                )
+            out.write(chunk)
             progress("extract", done, total)
 
 
@@ -183,17 +200,18 @@ def materialize(
     if path.suffix.lower() not in (".zip", ".gz"):
         yield path, path.suffix.lower()
         return
+    limit = expansion_limit(path.stat().st_size)
     with tempfile.TemporaryDirectory(prefix="portolan-log-") as tmp:
         if path.suffix.lower() == ".zip":
             with zipfile.ZipFile(path) as archive:
                 info = _zip_member(archive, member)
                 dest = Path(tmp) / Path(info.filename).name
                 with archive.open(info) as src:
-                    _copy_stream(src, dest, info.file_size, progress)
+                    _copy_stream(src, dest, info.file_size, progress, limit)
         else:
             dest = Path(tmp) / path.stem
             with gzip.open(path, "rb") as src:
-                _copy_stream(src, dest, None, progress)
+                _copy_stream(src, dest, None, progress, limit)
         if dest.suffix.lower() == ".gz":
             raise EventLogError(f"nested compression is not supported: {dest.name}")
         yield dest, dest.suffix.lower()
@@ -560,7 +578,9 @@ def validate(
         raise EventLogError("empty log: the source has no data rows")
     bad = _bad_rows(frame, mapping)
     if bad.height and on_bad_rows == "reject":
-        raise EventLogError(describe_bad_rows(bad) + " (use on_bad_rows='quarantine' to set them aside)")
+        raise EventLogError(
+            describe_bad_rows(bad) + " (choose to quarantine them: --quarantine on the command line)"
+        )
     good = frame.filter(~pl.col("row").is_in(bad["row"].implode())) if bad.height else frame
     if good.height == 0:
         raise EventLogError("empty log: every row is bad. " + describe_bad_rows(bad))

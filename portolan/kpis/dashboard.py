@@ -15,6 +15,7 @@ from django.urls import reverse
 from portolan.core import charts
 from portolan.kpis import services as kpi_services
 from portolan.kpis.models import Kpi
+from portolan.portfolio.filters import NOT_SET
 from portolan.portfolio.models import Effort, Initiative, Milestone, StatusUpdate, Team
 from portolan.risks import services as risk_services
 from portolan.risks.models import MitigationAction, Risk, ScheduleRiskRun
@@ -189,7 +190,7 @@ def executive(user, as_of: dt.date) -> dict:
             (
                 rag,
                 health.get(rag, 0),
-                _url("portfolio:initiative_list", health=rag) if rag else _url("portfolio:initiative_list"),
+                _url("portfolio:initiative_list", health=rag or NOT_SET),
             )
             for rag in RAGS
         ],
@@ -204,7 +205,7 @@ def executive(user, as_of: dt.date) -> dict:
         "slipped": list(slipped.order_by("planned_date", "pk")[:10]),
         "ms_counts": ms_counts,
         "kpis": kpi_tiles(user, as_of),
-        "heatmaps": heatmaps(risks),
+        "heatmaps": heatmaps(open_risks),
         "top_risks": top_risks(risks, as_of),
         "risk_counts": {**risk_counts, "overdue_actions": overdue_actions},
         "run": run,
@@ -260,13 +261,13 @@ def team(user, team_obj: Team, as_of: dt.date) -> dict:
             (
                 rag,
                 health.get(rag, 0),
-                _url("portfolio:initiative_list", team=team_obj.pk, **({"health": rag} if rag else {})),
+                _url("portfolio:initiative_list", team=team_obj.pk, health=rag or NOT_SET),
             )
             for rag in RAGS
         ],
         "initiative_count": sum(health.values()),
         "kpis": kpi_tiles(user, as_of, kpis),
-        "heatmaps": heatmaps(risks),
+        "heatmaps": heatmaps(risks.filter(status__in=risk_services.OPEN_STATUSES)),
         "top_risks": top_risks(risks, as_of, limit=10),
         "risk_link": _url("risks:risk_list", team=team_obj.pk),
         "load": load,

@@ -289,10 +289,6 @@ class ScheduleRiskRun(PortolanModel):
     def get_absolute_url(self) -> str:
         return reverse("risks:montecarlo")
 
-    @property
-    def owner_id(self):  # whoever ran it may store it (read by core.services)
-        return self.created_by_id
-
     @classmethod
     def owned_by_q(cls, user) -> Q:
         return Q(created_by=user)

@@ -16,6 +16,7 @@ from portolan.engine.eventlog import (
     Mapping,
     detect_timestamp_format,
     import_log,
+    materialize,
     read_log,
     read_normalized,
     sniff_separator,
@@ -296,3 +297,12 @@ def test_duplicate_events_are_kept_and_counted(tmp_path: Path) -> None:
     text = "case,act,ts\nc1,A,2020-01-01 10:00\nc1,A,2020-01-01 10:00\nc1,B,2020-01-01 11:00\n"
     result = read_log(write(tmp_path, text), Mapping("case", "act", "ts"))
     assert result.report["duplicate_events"] == 1 and result.frame.height == 3
+
+
+def test_decompression_bomb_is_refused(tmp_path: Path) -> None:
+    bomb = tmp_path / "log.csv.gz"
+    with gzip.open(bomb, "wb") as out:
+        out.write(b"case,activity,timestamp\n")
+        out.write(b"0" * (80 << 20))  # 80 MB of zeros compress to ~80 KB: far beyond 100x
+    with pytest.raises(EventLogError, match="decompression bomb"), materialize(bomb):
+        pass

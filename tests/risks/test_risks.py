@@ -291,3 +291,11 @@ def test_schedule_risk_page_simulates_and_a_stored_run_feeds_the_dashboard(manag
     assert entry.content_type.model == "scheduleriskrun" and entry.actor == manager
     home = client.get(reverse("home")).content.decode()
     assert "B-1</a> Go-live" in home and "seed 3" in home
+
+
+def test_dashboard_heatmap_counts_only_open_risks_like_the_list_it_links_to(executive):
+    InitiativeFactory(key="PRJ-1")  # the dashboard needs a portfolio to show
+    make_risk("A", p=4, i=4, rp=2, ri=3)
+    make_risk("B", p=4, i=4, rp=2, ri=3, status="closed")
+    home = client_for(executive).get(reverse("home")).content.decode()
+    assert 'data-heat="residual-2-3" aria-label="1 risks' in home

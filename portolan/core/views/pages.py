@@ -17,7 +17,9 @@ from portolan.core.models import ApiToken, AuditEntry, Profile
 from portolan.core.roles import Role, is_admin, is_manager
 from portolan.core.views.generic import paginate
 from portolan.kpis import dashboard
+from portolan.kpis.models import Kpi
 from portolan.portfolio.models import Initiative, Objective, Service, Team
+from portolan.risks.models import Risk
 
 
 class HomeView(View):
@@ -159,17 +161,29 @@ class TokenListView(View):
         return self.get(request, raw=raw)
 
 
+# What the global search looks in: (heading, model, fields matched, how many shown).
+SEARCHES = (
+    ("Initiatives", Initiative, ("key", "title"), 25),
+    ("Risks", Risk, ("key", "title"), 25),
+    ("KPIs", Kpi, ("code", "name"), 10),
+    ("Objectives", Objective, ("code", "name"), 10),
+    ("Teams", Team, ("code", "name"), 10),
+    ("Services", Service, ("code", "name"), 10),
+)
+
+
 class SearchView(View):
+    """Initiatives, risks, KPIs, reference data and people by key or name."""
+
     def get(self, request):
         q = request.GET.get("q", "").strip()
         results = {}
         if q:
-            results["Initiatives"] = Initiative.objects.restrict(request.user).filter(
-                Q(key__icontains=q) | Q(title__icontains=q)
-            )[:25]
-            results["Objectives"] = Objective.objects.filter(Q(code__icontains=q) | Q(name__icontains=q))[:10]
-            results["Teams"] = Team.objects.filter(Q(code__icontains=q) | Q(name__icontains=q))[:10]
-            results["Services"] = Service.objects.filter(Q(code__icontains=q) | Q(name__icontains=q))[:10]
+            for heading, model, fields, limit in SEARCHES:
+                match = Q()
+                for field in fields:
+                    match |= Q(**{f"{field}__icontains": q})
+                results[heading] = model.objects.restrict(request.user).filter(match)[:limit]
             results["People"] = get_user_model().objects.filter(
                 Q(username__icontains=q) | Q(first_name__icontains=q) | Q(last_name__icontains=q)
             )[:10]
