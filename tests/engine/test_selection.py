@@ -6,6 +6,7 @@ Random instances are checked against brute-force enumeration of every subset.
 import itertools
 import random
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -14,6 +15,11 @@ from portolan.engine.selection import (
     Candidate,
     InfeasibleSelection,
     SelectionProblem,
+    _best_start,
+    _compile,
+    _is_plan,
+    _lp_guided_vector,
+    _lp_relaxation,
     default_budget_factors,
     diagnose,
     efficient_frontier,
@@ -244,6 +250,23 @@ def test_greedy_alone():
         greedy(knapsack(), "random")
 
 
+def test_lp_guided_start_sees_team_capacity_that_greedy_ignores():
+    """Greedy takes the high-score item that fills Security; the LP prefers two smaller ones."""
+    problem = SelectionProblem(
+        (
+            Candidate("big", 10, effort={SEC_Q2: 10}),
+            Candidate("s1", 6, effort={SEC_Q2: 5}),
+            Candidate("s2", 6, effort={SEC_Q2: 5}),
+        ),
+        capacity={SEC_Q2: 10},
+    )
+    model = _compile(problem)
+    start, greedy_results = _best_start(model)
+    assert [g.value for g in greedy_results] == [10, 10]
+    assert [model.ids[i] for i in start.nonzero()[0]] == ["s1", "s2"]
+    assert solve(problem, time_limit=0.0).objective == 12
+
+
 # --------------------------------------------------------------------------- properties
 
 YEARS = (2027, 2028)
@@ -332,6 +355,33 @@ def test_solution_is_feasible_optimal_and_at_least_greedy(problem):
         assert result.objective >= g.value - 1e-9
     for c in result.constraints:
         assert c.usage <= c.limit + 1e-9
+
+
+@settings(deadline=None, max_examples=200)
+@given(problems())
+def test_lp_guided_start_is_feasible_and_never_above_the_optimum(problem):
+    expected = brute_force(problem)
+    if expected is None:
+        return
+    model = _compile(problem)
+    relaxation = _lp_relaxation(model)
+    assert relaxation is not None
+    vector = _lp_guided_vector(model, *relaxation)
+    chosen = {model.ids[i] for i in vector.nonzero()[0]}
+    assert violations(problem, chosen) == []
+    assert sum(c.score for c in problem.candidates if c.id in chosen) <= expected + 1e-9
+    start, greedy_results = _best_start(model)
+    assert violations(problem, {model.ids[i] for i in start.nonzero()[0]}) == []
+    assert model.scores @ start >= max(g.value for g in greedy_results) - 1e-9
+
+
+@settings(deadline=None, max_examples=200)
+@given(problems(), st.randoms(use_true_random=False))
+def test_plan_check_agrees_with_independent_rules(problem, rnd):
+    model = _compile(problem)
+    chosen = {c.id for c in problem.candidates if rnd.random() < 0.5}
+    x = np.array([float(i in chosen) for i in model.ids])
+    assert _is_plan(model, x) == (violations(problem, chosen) == [])
 
 
 @settings(deadline=None, max_examples=60)
