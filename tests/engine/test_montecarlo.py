@@ -5,6 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from portolan.engine import montecarlo as mc
 from portolan.engine.montecarlo import (
     Activity,
     EstimateError,
@@ -239,3 +240,89 @@ def test_every_link_is_respected_and_percentiles_ordered(net, seed):
         assert r.p50 <= r.p80 <= r.p95
         assert 0 <= r.criticality <= 1
     assert result.project.p50 <= result.project.p80 <= result.project.p95
+
+
+def _row_statistics(rows):
+    """Run the fast per-block finish statistics on ``rows`` (treated as finish rows)."""
+    rows = np.ascontiguousarray(rows, dtype=float)
+    plan = compile_network([fixed(f"R{k}", 1) for k in range(len(rows))])
+    out = {
+        "percentiles": np.empty((len(rows), 3)),
+        "mean": np.empty(len(rows)),
+        "std": np.empty(len(rows)),
+        "deadline_probability": np.full(len(rows), np.nan),
+    }
+    worker = mc._StatsWorker(plan, rows, out)
+    for lo in range(0, len(rows), mc.BLOCK):
+        worker.block(lo, min(lo + mc.BLOCK, len(rows)))
+    return out
+
+
+@pytest.mark.parametrize("iterations", [1, 2, 3, 7, 100, 5_001])
+def test_histogram_percentiles_equal_numpy_on_awkward_rows(iterations):
+    rng = np.random.default_rng(iterations)
+    rows = [
+        rng.normal(100, 20, iterations),
+        np.full(iterations, 12.5),  # constant
+        np.where(rng.random(iterations) < 0.9, 30.0, rng.uniform(30, 90, iterations)),  # point mass
+        np.round(rng.uniform(0, 5, iterations)),  # many ties
+        np.concatenate(([1e6], rng.uniform(0, 1, iterations - 1))),  # one huge outlier
+        rng.exponential(3, iterations) ** 3,  # heavy tail
+        1000 + np.arange(iterations) * 1e-12,  # values a few ulps apart
+    ] + [rng.gamma(2, 5, iterations) for _ in range(70)]  # more rows than one block
+    rows = np.array(rows)
+    out = _row_statistics(rows)
+    expected = np.percentile(rows, mc.PERCENTILES, axis=1).T
+    np.testing.assert_allclose(out["percentiles"], expected, rtol=1e-12, atol=0)
+    np.testing.assert_allclose(out["mean"], rows.mean(axis=1), rtol=1e-12)
+    np.testing.assert_allclose(out["std"], rows.std(axis=1), rtol=1e-9, atol=1e-12)
+    assert out["percentiles"][1].tolist() == [12.5, 12.5, 12.5] and out["std"][1] == 0
+
+
+def test_radix_spearman_equals_reference_with_ties_and_near_collisions():
+    rng = np.random.default_rng(4)
+    n = 4_000
+    project = rng.normal(500, 30, n)
+    project[:50] = 480.0  # ties in the project finish too
+    ranker = mc._Ranker(project)
+    scratch = ranker.scratch()
+    base = rng.uniform(1, 20, n)
+    near = base.copy()
+    near[1::2] = np.nextafter(near[0::2], np.inf)  # pairs one ulp apart: equal 32-bit keys
+    triple = base.copy()
+    triple[1:9] = np.nextafter(triple[0], np.inf)  # many equal keys
+    rows = {
+        "plain": base,
+        "correlated": project / 50 + rng.normal(0, 1, n),
+        "near": near,
+        "near reversed": near[::-1].copy(),
+        "triple": triple,
+        "ties": np.round(base),
+        "constant": np.full(n, 3.0),
+        "outlier": np.concatenate(([1e9], base[1:])),
+    }
+    for name, row in rows.items():
+        expected = mc._spearman_reference(row, project)
+        assert ranker.rho(row, scratch) == pytest.approx(expected, rel=1e-9, abs=1e-12), name
+
+
+def test_late_start_pool_is_smaller_than_the_network():
+    activities, links, risks = network()
+    plan = compile_network(activities, links, risks)
+    slots, size = mc._late_slots(plan)
+    assert 0 < size < plan.size
+    assert all((s >= 0) == bool(plan.preds[a]) for a, s in enumerate(slots))
+
+
+@settings(deadline=None, max_examples=30)
+@given(random_networks(), st.integers(0, 2**32 - 1), st.integers(1, 300))
+def test_fast_equals_reference_on_random_networks(net, seed, iterations):
+    activities, links = net
+    fast = simulate(activities, links, iterations=iterations, seed=seed)
+    single = simulate(activities, links, iterations=iterations, seed=seed, workers=1)
+    ref = simulate_reference(activities, links, iterations=iterations, seed=seed)
+    assert fast == single
+    for name, r in ref.activities.items():
+        f = fast.activities[name]
+        for field in ("p50", "p80", "p95", "mean", "std", "criticality", "sensitivity"):
+            assert getattr(f, field) == pytest.approx(getattr(r, field), rel=1e-9, abs=1e-9), (name, field)
