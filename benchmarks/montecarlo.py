@@ -33,8 +33,8 @@ from portolan.engine.montecarlo import (  # noqa: E402
     Link,
     RiskEvent,
     simulate,
-    simulate_reference,
 )
+from portolan.engine.montecarlo_reference import simulate_reference  # noqa: E402
 
 
 def random_network(size: int, seed: int = 20260) -> tuple[list[Activity], list[Link], list[RiskEvent]]:

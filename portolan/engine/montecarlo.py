@@ -29,7 +29,7 @@ project finish; 0 for an activity that is never critical, whose duration cannot 
 finish). Percentiles use linear interpolation (NumPy's default).
 
 Both implementations share the sampler, so the same seed gives the same numbers (to
-rounding). ``simulate_reference`` is the straightforward one (per-activity loops that
+rounding). ``montecarlo_reference.simulate_reference`` is the straightforward one (per-activity loops that
 allocate, separate start/finish/late-finish matrices, np.percentile, per-activity rank
 correlation), kept as the oracle for tests and the baseline of
 ``benchmarks/montecarlo.py``. ``simulate`` (profiled on 2 cores, 10,000 iterations of
@@ -472,7 +472,7 @@ def _run(fn: Callable[[int], None], jobs: Iterable[int], workers: int) -> None:
             future.result()
 
 
-# ------------------------------------------------------------------- reference propagation
+# ------------------------------------------------------------------- shared statistics
 
 
 @dataclass(frozen=True)
@@ -485,52 +485,6 @@ class _Stats:
     criticality: np.ndarray
     sensitivity: np.ndarray
     deadline_probability: np.ndarray
-
-
-def forward_pass_reference(plan: Plan, durations: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Early start and finish (activities, iterations): a loop with np.maximum per link."""
-    start = np.zeros_like(durations)
-    finish = np.zeros_like(durations)
-    for j in plan.order:
-        s = np.zeros(durations.shape[1])
-        for i, kind, lag in plan.preds[j]:
-            if kind == "FS":
-                s = np.maximum(s, finish[i] + lag)
-            elif kind == "SS":
-                s = np.maximum(s, start[i] + lag)
-            elif kind == "FF":
-                s = np.maximum(s, finish[i] + lag - durations[j])
-            else:
-                s = np.maximum(s, start[i] + lag - durations[j])
-        start[j] = s
-        finish[j] = s + durations[j]
-    return start, finish
-
-
-def backward_pass_reference(plan: Plan, durations: np.ndarray, finish: np.ndarray) -> np.ndarray:
-    """Late finish (activities, iterations) against the simulated project finish."""
-    project = finish.max(axis=0)
-    late_finish = np.zeros_like(durations)
-    for i in reversed(plan.order):
-        lf = project.copy()
-        for j, kind, lag in plan.succs[i]:
-            late_start_j = late_finish[j] - durations[j]
-            if kind == "FS":
-                lf = np.minimum(lf, late_start_j - lag)
-            elif kind == "SS":
-                lf = np.minimum(lf, late_start_j - lag + durations[i])
-            elif kind == "FF":
-                lf = np.minimum(lf, late_finish[j] - lag)
-            else:
-                lf = np.minimum(lf, late_finish[j] - lag + durations[i])
-        late_finish[i] = lf
-    return late_finish
-
-
-def _spearman_reference(x: np.ndarray, y: np.ndarray) -> float:
-    rx = _average_ranks(x)
-    ry = _average_ranks(y)
-    return _pearson(rx, ry)
 
 
 def _average_ranks(values: np.ndarray) -> np.ndarray:
@@ -552,35 +506,6 @@ def _pearson(x: np.ndarray, y: np.ndarray) -> float:
     yc = y - y.mean()
     denominator = math.sqrt(float(xc @ xc) * float(yc @ yc))
     return 0.0 if denominator == 0 else float(xc @ yc) / denominator
-
-
-def simulate_reference(
-    activities: Sequence[Activity],
-    links: Sequence[Link] = (),
-    risks: Sequence[RiskEvent] = (),
-    iterations: int = 10_000,
-    seed: int | None = None,
-    project_deadline: float | None = None,
-) -> SimulationResult:
-    """Straightforward implementation (per-activity loops, np.percentile, argsort ranks)."""
-    plan = compile_network(activities, links, risks)
-    durations, occurred = sample_durations(plan, iterations, seed, workers=1)
-    start, finish = forward_pass_reference(plan, durations)
-    late_finish = backward_pass_reference(plan, durations, finish)
-    project = finish.max(axis=0)
-    critical = (late_finish - durations - start) <= FLOAT_TOLERANCE
-    percentiles = np.percentile(finish, PERCENTILES, axis=1)
-    criticality = critical.mean(axis=1)
-    sensitivity = np.zeros(plan.size)
-    for a in np.flatnonzero(criticality > 0):
-        sensitivity[a] = _spearman_reference(durations[a], project)
-    deadline_probability = np.array(
-        [np.nan if np.isnan(d) else float(np.mean(finish[a] <= d)) for a, d in enumerate(plan.deadlines)]
-    )
-    stats = _Stats(
-        percentiles.T, finish.mean(axis=1), finish.std(axis=1), criticality, sensitivity, deadline_probability
-    )
-    return _result(plan, iterations, seed, stats, project, occurred, project_deadline)
 
 
 # ------------------------------------------------------------------------ fast propagation

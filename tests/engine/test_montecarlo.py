@@ -14,11 +14,14 @@ from portolan.engine.montecarlo import (
     RiskEvent,
     compile_network,
     forward_pass,
-    forward_pass_reference,
     sample_durations,
     simulate,
-    simulate_reference,
     three_point_quantiles,
+)
+from portolan.engine.montecarlo_reference import (
+    _spearman_reference,
+    forward_pass_reference,
+    simulate_reference,
 )
 
 
@@ -302,7 +305,7 @@ def test_radix_spearman_equals_reference_with_ties_and_near_collisions():
         "outlier": np.concatenate(([1e9], base[1:])),
     }
     for name, row in rows.items():
-        expected = mc._spearman_reference(row, project)
+        expected = _spearman_reference(row, project)
         assert ranker.rho(row, scratch) == pytest.approx(expected, rel=1e-9, abs=1e-12), name
 
 
