@@ -24,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from portolan.engine.psplib import instance_paths, read_index, read_sm  # noqa: E402
-from portolan.engine.scheduling import solve_rcpsp, validate_schedule  # noqa: E402
+from portolan.engine.rcpsp import solve_rcpsp, validate_schedule  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "scheduling" / "psplib"
 

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from portolan.engine.scheduling import RcpspProblem
+from portolan.engine.rcpsp import RcpspProblem
 
 __all__ = [
     "Reference",

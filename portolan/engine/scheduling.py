@@ -1,15 +1,11 @@
-"""Capacity-aware scheduling: RCPSP (exact CP-SAT + heuristic) and the monthly portfolio planner.
+"""Capacity-aware portfolio scheduling by month (the roadmap's planner).
 
-Pure Python, no Django: plain dataclasses in and out.
-
-* :func:`solve_rcpsp` — OR-Tools CP-SAT (interval variables, one cumulative per resource,
-  precedences) warm-started from :func:`heuristic_schedule`; minimises the makespan.
-* :func:`heuristic_schedule` — serial schedule-generation scheme (SGS) over several priority
-  rules and biased random sampling, each improved by forward-backward justification.
-* :func:`validate_schedule` — an independent check of precedences and capacities.
-* :func:`schedule_portfolio` — initiatives by month with team capacities, FS/SS/FF/SF
-  dependencies with lags, earliest starts, deadlines and fixed dates; explains every delay and
-  every broken constraint by name. :func:`validate_portfolio` checks its plans independently.
+Pure Python, no Django: plain dataclasses in and out. :func:`schedule_portfolio` places
+initiatives by month with team capacities, FS/SS/FF/SF dependencies with lags, earliest
+starts, deadlines and fixed dates, using CP-SAT (with a time limit) or, above
+``HEURISTIC_ABOVE`` items, a serial schedule-generation heuristic; it explains every delay
+and every broken constraint by name. :func:`validate_portfolio` checks its plans
+independently. The RCPSP solver behind the PSPLIB benchmark lives in :mod:`portolan.engine.rcpsp`.
 """
 
 from __future__ import annotations
@@ -17,14 +13,27 @@ from __future__ import annotations
 import dataclasses
 import heapq
 import math
-import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cached_property
 
 import numpy as np
 from ortools.sat.python import cp_model
+
+from portolan.engine.rcpsp import (  # noqa: F401 - RCPSP names re-exported for callers
+    RcpspProblem,
+    RcpspSolution,
+    _Profile,
+    _topological_order,
+    critical_path_bound,
+    earliest_starts,
+    heuristic_schedule,
+    lower_bound,
+    makespan_of,
+    serial_sgs,
+    solve_rcpsp,
+    validate_schedule,
+)
 
 __all__ = [
     "DEPENDENCY_KINDS",
@@ -48,389 +57,6 @@ __all__ = [
     "validate_portfolio",
     "validate_schedule",
 ]
-
-
-# --------------------------------------------------------------------------------------------
-# RCPSP data
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RcpspProblem:
-    """A single-mode RCPSP: jobs ``0..n-1`` with durations, successors, demands per resource."""
-
-    name: str
-    durations: tuple[int, ...]
-    successors: tuple[tuple[int, ...], ...]
-    demands: tuple[tuple[int, ...], ...]
-    capacities: tuple[int, ...]
-    horizon: int
-
-    @property
-    def n_jobs(self) -> int:
-        return len(self.durations)
-
-    @cached_property
-    def predecessors(self) -> tuple[tuple[int, ...], ...]:
-        preds: list[list[int]] = [[] for _ in self.durations]
-        for job, succs in enumerate(self.successors):
-            for s in succs:
-                preds[s].append(job)
-        return tuple(tuple(p) for p in preds)
-
-    @cached_property
-    def topological_order(self) -> tuple[int, ...]:
-        """Jobs in an order where every predecessor comes first; ``ValueError`` on a cycle."""
-        return tuple(_topological_order(self.successors))
-
-    def reversed(self) -> RcpspProblem:
-        """The same project with every arc turned round (for backward scheduling)."""
-        return RcpspProblem(
-            self.name, self.durations, self.predecessors, self.demands, self.capacities, self.horizon
-        )
-
-
-@dataclass(frozen=True)
-class RcpspSolution:
-    """Start times (one per job), makespan and the proof status."""
-
-    starts: tuple[int, ...]
-    makespan: int
-    lower_bound: int
-    optimal: bool
-    time_s: float
-    method: str
-
-
-def _topological_order(successors: Sequence[Sequence[int]]) -> list[int]:
-    indegree = [0] * len(successors)
-    for succs in successors:
-        for s in succs:
-            indegree[s] += 1
-    ready = [j for j, d in enumerate(indegree) if d == 0]
-    heapq.heapify(ready)
-    order: list[int] = []
-    while ready:
-        job = heapq.heappop(ready)
-        order.append(job)
-        for s in successors[job]:
-            indegree[s] -= 1
-            if indegree[s] == 0:
-                heapq.heappush(ready, s)
-    if len(order) != len(successors):
-        raise ValueError("the precedence graph has a cycle")
-    return order
-
-
-def makespan_of(problem: RcpspProblem, starts: Sequence[int]) -> int:
-    return max((s + d for s, d in zip(starts, problem.durations, strict=True)), default=0)
-
-
-def earliest_starts(problem: RcpspProblem) -> list[int]:
-    """Critical-path (resource-free) earliest start of every job."""
-    es = [0] * problem.n_jobs
-    for job in problem.topological_order:
-        finish = es[job] + problem.durations[job]
-        for s in problem.successors[job]:
-            es[s] = max(es[s], finish)
-    return es
-
-
-def _tails(problem: RcpspProblem) -> list[int]:
-    """Longest path from each job's finish to the project end (resource-free)."""
-    tail = [0] * problem.n_jobs
-    for job in reversed(problem.topological_order):
-        tail[job] = max((problem.durations[s] + tail[s] for s in problem.successors[job]), default=0)
-    return tail
-
-
-def critical_path_bound(problem: RcpspProblem) -> int:
-    """Length of the longest path: the classic lower bound of the makespan."""
-    return makespan_of(problem, earliest_starts(problem))
-
-
-def lower_bound(problem: RcpspProblem) -> int:
-    """Max of the critical-path bound and the per-resource energy bound."""
-    bound = critical_path_bound(problem)
-    for k, cap in enumerate(problem.capacities):
-        energy = sum(d * r[k] for d, r in zip(problem.durations, problem.demands, strict=True))
-        if energy and cap:
-            bound = max(bound, math.ceil(energy / cap))
-    return bound
-
-
-# --------------------------------------------------------------------------------------------
-# Validation
-# --------------------------------------------------------------------------------------------
-
-
-def validate_schedule(problem: RcpspProblem, starts: Sequence[int]) -> list[str]:
-    """Every violated precedence, capacity or demand, as readable strings (empty when valid)."""
-    if len(starts) != problem.n_jobs:
-        return [f"expected {problem.n_jobs} start times, got {len(starts)}"]
-    violations = [f"job {j} starts at negative time {s}" for j, s in enumerate(starts) if s < 0]
-    for job, succs in enumerate(problem.successors):
-        finish = starts[job] + problem.durations[job]
-        violations += [
-            f"job {s} starts at {starts[s]} before its predecessor {job} finishes at {finish}"
-            for s in succs
-            if starts[s] < finish
-        ]
-    for k, cap in enumerate(problem.capacities):
-        usage: dict[int, int] = {}
-        for job, start in enumerate(starts):
-            demand = problem.demands[job][k]
-            if demand > cap:
-                violations.append(f"job {job} needs {demand} of resource {k}, capacity is {cap}")
-            for t in range(start, start + problem.durations[job]):
-                usage[t] = usage.get(t, 0) + demand
-        violations += [
-            f"resource {k} uses {u} > {cap} at time {t}" for t, u in sorted(usage.items()) if u > cap
-        ]
-    return violations
-
-
-# --------------------------------------------------------------------------------------------
-# Heuristic: serial SGS + forward-backward improvement
-# --------------------------------------------------------------------------------------------
-
-
-class _Profile:
-    """Free capacity per time unit (rows) and resource (columns); rows past the end hold ``steady``."""
-
-    def __init__(self, initial: np.ndarray, steady: np.ndarray) -> None:
-        self.steady = np.asarray(steady, dtype=np.int64)
-        self.free = np.asarray(initial, dtype=np.int64).reshape(-1, len(self.steady)).copy()
-
-    @classmethod
-    def constant(cls, capacities: Sequence[int], length: int) -> _Profile:
-        return cls(np.tile(np.asarray(capacities, dtype=np.int64), (max(length, 1), 1)), capacities)
-
-    def _ensure(self, end: int) -> None:
-        if end > len(self.free):
-            extra = np.tile(self.steady, (max(end, 2 * len(self.free)) - len(self.free), 1))
-            self.free = np.vstack([self.free, extra])
-
-    def first_shortage(self, start: int, duration: int, demand: np.ndarray) -> tuple[int, int] | None:
-        """``(time, resource)`` of the first shortage if ``demand`` ran from ``start``, else ``None``."""
-        used = np.flatnonzero(demand)
-        if duration == 0 or used.size == 0:
-            return None
-        self._ensure(start + duration)
-        short = self.free[start : start + duration, used] < demand[used]
-        rows = np.flatnonzero(short.any(axis=1))
-        if rows.size == 0:
-            return None
-        row = int(rows[0])
-        return start + row, int(used[np.flatnonzero(short[row])[0]])
-
-    def earliest_fit(self, earliest: int, duration: int, demand: np.ndarray) -> int:
-        """First ``t >= earliest`` where ``demand`` fits during ``[t, t + duration)``."""
-        used = np.flatnonzero(demand)
-        if duration == 0 or used.size == 0:
-            return earliest
-        t = earliest
-        while True:
-            self._ensure(t + duration)
-            window = self.free[t : t + duration, used]
-            bad = np.flatnonzero((window < demand[used]).any(axis=1))
-            if bad.size == 0:
-                return t
-            t += int(bad[-1]) + 1
-
-    def reserve(self, start: int, duration: int, demand: np.ndarray, sign: int = 1) -> None:
-        self._ensure(start + duration)
-        self.free[start : start + duration] -= sign * demand
-
-
-def serial_sgs(problem: RcpspProblem, activity_list: Sequence[int]) -> list[int]:
-    """Serial SGS: schedule jobs in list order, each at its earliest precedence- and resource-feasible
-    time. ``activity_list`` must list every predecessor before its successors."""
-    demands = np.asarray(problem.demands, dtype=np.int64).reshape(problem.n_jobs, -1)
-    if (demands > np.asarray(problem.capacities)).any():
-        raise ValueError("a job demands more than a resource's capacity")
-    profile = _Profile.constant(problem.capacities, sum(problem.durations) + 1)
-    starts = [-1] * problem.n_jobs
-    for job in activity_list:
-        earliest = 0
-        for p in problem.predecessors[job]:
-            if starts[p] < 0:
-                raise ValueError(f"activity list puts job {job} before its predecessor {p}")
-            earliest = max(earliest, starts[p] + problem.durations[p])
-        start = profile.earliest_fit(earliest, problem.durations[job], demands[job])
-        profile.reserve(start, problem.durations[job], demands[job])
-        starts[job] = start
-    return starts
-
-
-def _activity_list(problem: RcpspProblem, priority: Sequence[float]) -> list[int]:
-    """Precedence-feasible list taking, at each step, the eligible job of lowest priority value."""
-    remaining = [len(p) for p in problem.predecessors]
-    eligible = [(priority[j], j) for j in range(problem.n_jobs) if remaining[j] == 0]
-    heapq.heapify(eligible)
-    order: list[int] = []
-    while eligible:
-        _, job = heapq.heappop(eligible)
-        order.append(job)
-        for s in problem.successors[job]:
-            remaining[s] -= 1
-            if remaining[s] == 0:
-                heapq.heappush(eligible, (priority[s], s))
-    return order
-
-
-def _list_by_start(problem: RcpspProblem, starts: Sequence[int]) -> list[int]:
-    rank = {job: i for i, job in enumerate(problem.topological_order)}
-    return sorted(range(problem.n_jobs), key=lambda j: (starts[j], rank[j]))
-
-
-def _justify(problem: RcpspProblem, backward: RcpspProblem, starts: list[int]) -> list[int]:
-    """Forward-backward improvement (Valls et al. 2005) until the makespan stops shrinking."""
-    best, best_ms = starts, makespan_of(problem, starts)
-    while True:
-        ms = makespan_of(problem, best)
-        rev = [ms - s - d for s, d in zip(best, problem.durations, strict=True)]
-        rev = serial_sgs(backward, _list_by_start(backward, rev))
-        rev_ms = makespan_of(backward, rev)
-        right = [rev_ms - s - d for s, d in zip(rev, problem.durations, strict=True)]
-        left = serial_sgs(problem, _list_by_start(problem, right))
-        left_ms = makespan_of(problem, left)
-        if left_ms >= best_ms:
-            return best
-        best, best_ms = left, left_ms
-
-
-def _priority_rules(problem: RcpspProblem) -> dict[str, list[float]]:
-    """Classic rules as 'smaller is first' values: LFT, LST, MTS, GRPW, MIS."""
-    es = earliest_starts(problem)
-    tail = _tails(problem)
-    cp = critical_path_bound(problem)
-    lft = [cp - t for t in tail]
-    all_succ: list[set[int]] = [set() for _ in range(problem.n_jobs)]
-    for job in reversed(problem.topological_order):
-        for s in problem.successors[job]:
-            all_succ[job] |= all_succ[s] | {s}
-    d = problem.durations
-    return {
-        "LFT": lft,
-        "LST": [f - d[j] for j, f in enumerate(lft)],
-        "MTS": [-len(s) for s in all_succ],
-        "GRPW": [-(d[j] + sum(d[s] for s in problem.successors[j])) for j in range(problem.n_jobs)],
-        "MSLK": [lft[j] - es[j] - d[j] for j in range(problem.n_jobs)],
-    }
-
-
-def heuristic_schedule(
-    problem: RcpspProblem,
-    *,
-    samples: int = 50,
-    seed: int = 0,
-    time_limit: float | None = None,
-) -> list[int]:
-    """Best schedule over the priority rules plus ``samples`` noisy-LFT lists, each justified.
-
-    Deterministic for a given ``seed`` unless ``time_limit`` cuts the sampling short.
-    """
-    started = time.perf_counter()
-    backward = problem.reversed()
-    rules = _priority_rules(problem)
-    best: list[int] | None = None
-    lb = lower_bound(problem)
-    rng = random.Random(seed)
-    lft, spread = rules["LFT"], max(1, critical_path_bound(problem))
-    candidates: list[Callable[[], list[float]]] = [lambda p=p: p for p in rules.values()]
-    candidates += [lambda: [v + rng.expovariate(1.0) * 0.2 * spread for v in lft] for _ in range(samples)]
-    for make_priority in candidates:
-        starts = _justify(problem, backward, serial_sgs(problem, _activity_list(problem, make_priority())))
-        if best is None or makespan_of(problem, starts) < makespan_of(problem, best):
-            best = starts
-        if makespan_of(problem, best) <= lb:
-            break
-        if time_limit is not None and time.perf_counter() - started > time_limit:
-            break
-    assert best is not None
-    return best
-
-
-# --------------------------------------------------------------------------------------------
-# Exact: CP-SAT
-# --------------------------------------------------------------------------------------------
-
-
-def solve_rcpsp(
-    problem: RcpspProblem,
-    *,
-    time_limit: float = 10.0,
-    num_workers: int = 2,
-    seed: int = 0,
-    heuristic_samples: int = 20,
-    hint: Sequence[int] | None = None,
-) -> RcpspSolution:
-    """Minimise the makespan with CP-SAT, warm-started from the heuristic (or ``hint``).
-
-    The heuristic makespan bounds the horizon; the reported lower bound is the max of the
-    critical-path/energy bound and CP-SAT's proven bound; ``optimal`` means makespan = bound.
-    """
-    started = time.perf_counter()
-    bound = lower_bound(problem)
-    best = list(hint) if hint is not None else heuristic_schedule(problem, samples=heuristic_samples)
-    best_ms = makespan_of(problem, best)
-    method = "heuristic"
-    remaining = time_limit - (time.perf_counter() - started)
-    if best_ms > bound and remaining > 0.01:
-        model, starts, makespan = _rcpsp_model(problem, best, best_ms)
-        solver = cp_model.CpSolver()
-        solver.parameters.max_time_in_seconds = remaining
-        solver.parameters.num_workers = num_workers
-        solver.parameters.random_seed = seed
-        status = solver.solve(model)
-        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            method = "cp-sat"
-            if solver.value(makespan) < best_ms:
-                best = [solver.value(s) for s in starts]
-                best_ms = makespan_of(problem, best)
-            bound = max(bound, math.ceil(solver.best_objective_bound - 1e-6))
-        elif status == cp_model.INFEASIBLE:
-            bound = best_ms  # nothing shorter than the hint exists
-    return RcpspSolution(
-        starts=tuple(best),
-        makespan=best_ms,
-        lower_bound=min(bound, best_ms),
-        optimal=bound >= best_ms,
-        time_s=time.perf_counter() - started,
-        method=method,
-    )
-
-
-def _rcpsp_model(
-    problem: RcpspProblem, hint: Sequence[int], upper: int
-) -> tuple[cp_model.CpModel, list[cp_model.IntVar], cp_model.IntVar]:
-    """CP-SAT model over ``[0, upper]``, hinted with ``hint``."""
-    model = cp_model.CpModel()
-    es, tail = earliest_starts(problem), _tails(problem)
-    d = problem.durations
-    starts = [model.new_int_var(es[j], upper - d[j] - tail[j], f"s{j}") for j in range(problem.n_jobs)]
-    intervals = [model.new_fixed_size_interval_var(starts[j], d[j], f"i{j}") for j in range(problem.n_jobs)]
-    makespan = model.new_int_var(critical_path_bound(problem), upper, "makespan")
-    for job, succs in enumerate(problem.successors):
-        for s in succs:
-            model.add(starts[s] >= starts[job] + d[job])
-        if not succs:
-            model.add(makespan >= starts[job] + d[job])
-    tail_interval = model.new_interval_var(makespan, upper - makespan, upper, "after_end")
-    for k, cap in enumerate(problem.capacities):
-        users = [j for j in range(problem.n_jobs) if problem.demands[j][k] > 0 and d[j] > 0]
-        if users:
-            model.add_cumulative(
-                [intervals[j] for j in users] + [tail_interval],
-                [problem.demands[j][k] for j in users] + [cap],
-                cap,
-            )
-    for j, s in enumerate(starts):
-        model.add_hint(s, hint[j])
-    model.add_hint(makespan, upper)
-    model.minimize(makespan)
-    return model, starts, makespan
 
 
 # --------------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 import pytest
 
 from portolan.engine.psplib import instance_paths, read_bounds, read_index, read_makespans, read_sm
-from portolan.engine.scheduling import critical_path_bound
+from portolan.engine.rcpsp import critical_path_bound
 from tests.shared_data import SHARED_DATA
 
 DATA = SHARED_DATA / "scheduling" / "psplib"

@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from portolan.engine.psplib import instance_paths, read_sm
-from portolan.engine.scheduling import solve_rcpsp
+from portolan.engine.rcpsp import solve_rcpsp
 
 
 class Command(BaseCommand):
