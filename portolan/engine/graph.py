@@ -1,7 +1,8 @@
 """Directed graphs of dependencies: cycles, reachability and a layered layout."""
 
+import heapq
 from collections import defaultdict, deque
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Sequence
 
 Node = Hashable
 Edge = tuple[Node, Node]
@@ -100,3 +101,26 @@ def layers(nodes: list[Node], edges: list[Edge]) -> dict[Node, int]:
             if indegree[nxt] == 0:
                 queue.append(nxt)
     return layer
+
+
+def topological_order(successors: Sequence[Sequence[int]]) -> list[int]:
+    """Nodes ``0..n-1`` in dependency order, smallest index first among the ready ones.
+
+    Nodes on (or behind) a cycle are left out: a result shorter than ``n`` means a cycle
+    (:func:`find_cycle` names it).
+    """
+    indegree = [0] * len(successors)
+    for targets in successors:
+        for j in targets:
+            indegree[j] += 1
+    ready = [i for i, d in enumerate(indegree) if d == 0]
+    heapq.heapify(ready)
+    order: list[int] = []
+    while ready:
+        i = heapq.heappop(ready)
+        order.append(i)
+        for j in successors[i]:
+            indegree[j] -= 1
+            if indegree[j] == 0:
+                heapq.heappush(ready, j)
+    return order

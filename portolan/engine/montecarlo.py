@@ -53,7 +53,6 @@ correlation), kept as the oracle for tests and the baseline of
 
 from __future__ import annotations
 
-import heapq
 import math
 import sys
 import threading
@@ -64,6 +63,8 @@ from functools import cache
 from typing import Literal
 
 import numpy as np
+
+from portolan.engine.graph import find_cycle, topological_order
 
 LinkType = Literal["FS", "SS", "FF", "SF"]
 Distribution = Literal["pert", "triangular"]
@@ -210,48 +211,12 @@ def _activity_params(activity: Activity) -> tuple[float, float, float]:
     return _three_point(owner, activity.minimum, activity.most_likely, activity.maximum)
 
 
-def _find_cycle(nodes: Iterable[int], succs: Sequence[Sequence[int]]) -> list[int]:
-    """Return one cycle (first node repeated at the end) among ``nodes``."""
-    remaining = set(nodes)
-    colour: dict[int, int] = {}
-    for root in sorted(remaining):
-        if root in colour:
-            continue
-        path: list[int] = [root]
-        stack = [iter([s for s in succs[root] if s in remaining])]
-        colour[root] = 1
-        while stack:
-            nxt = next(stack[-1], None)
-            if nxt is None:
-                colour[path.pop()] = 2
-                stack.pop()
-            elif colour.get(nxt) == 1:
-                return path[path.index(nxt) :] + [nxt]
-            elif nxt not in colour:
-                colour[nxt] = 1
-                path.append(nxt)
-                stack.append(iter([s for s in succs[nxt] if s in remaining]))
-    raise AssertionError("no cycle found")  # pragma: no cover - caller guarantees one
-
-
 def _topological_order(ids: Sequence[str], succ_idx: Sequence[Sequence[int]]) -> tuple[int, ...]:
-    indegree = [0] * len(ids)
-    for targets in succ_idx:
-        for j in targets:
-            indegree[j] += 1
-    ready = [i for i, d in enumerate(indegree) if d == 0]
-    heapq.heapify(ready)
-    order: list[int] = []
-    while ready:
-        i = heapq.heappop(ready)
-        order.append(i)
-        for j in succ_idx[i]:
-            indegree[j] -= 1
-            if indegree[j] == 0:
-                heapq.heappush(ready, j)
+    order = topological_order(succ_idx)
     if len(order) < len(ids):
-        left = set(range(len(ids))) - set(order)
-        cycle = " -> ".join(ids[i] for i in _find_cycle(left, succ_idx))
+        left = sorted(set(range(len(ids))) - set(order))
+        edges = [(i, j) for i in left for j in succ_idx[i]]
+        cycle = " -> ".join(ids[i] for i in find_cycle(left, edges))
         raise NetworkError(f"dependency cycle: {cycle}")
     return tuple(order)
 

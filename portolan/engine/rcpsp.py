@@ -22,6 +22,8 @@ from functools import cached_property
 import numpy as np
 from ortools.sat.python import cp_model
 
+from portolan.engine.graph import topological_order
+
 # --------------------------------------------------------------------------------------------
 # RCPSP data
 # --------------------------------------------------------------------------------------------
@@ -75,20 +77,7 @@ class RcpspSolution:
 
 
 def _topological_order(successors: Sequence[Sequence[int]]) -> list[int]:
-    indegree = [0] * len(successors)
-    for succs in successors:
-        for s in succs:
-            indegree[s] += 1
-    ready = [j for j, d in enumerate(indegree) if d == 0]
-    heapq.heapify(ready)
-    order: list[int] = []
-    while ready:
-        job = heapq.heappop(ready)
-        order.append(job)
-        for s in successors[job]:
-            indegree[s] -= 1
-            if indegree[s] == 0:
-                heapq.heappush(ready, s)
+    order = topological_order(successors)
     if len(order) != len(successors):
         raise ValueError("the precedence graph has a cycle")
     return order

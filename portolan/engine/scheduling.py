@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.sat.python import cp_model
 
+from portolan.engine.graph import find_cycle
 from portolan.engine.rcpsp import (  # noqa: F401 - RCPSP names re-exported for callers
     RcpspProblem,
     RcpspSolution,
@@ -225,28 +226,8 @@ def _check_item(item: PlanItem, capacity: dict[str, tuple[float, ...]]) -> None:
 
 
 def _find_cycle(keys: list[str], deps: Sequence[PlanDependency]) -> list[str] | None:
-    """One dependency cycle as ``[a, b, ..., a]``, or ``None`` (iterative DFS)."""
-    succ: dict[str, list[str]] = {k: [] for k in keys}
-    for dep in deps:
-        succ[dep.predecessor].append(dep.successor)
-    state = dict.fromkeys(keys, 0)  # 0 new, 1 on stack, 2 done
-    for root in keys:
-        if state[root]:
-            continue
-        path, stack = [root], [iter(succ[root])]
-        state[root] = 1
-        while stack:
-            nxt = next(stack[-1], None)
-            if nxt is None:
-                state[path.pop()] = 2
-                stack.pop()
-            elif state[nxt] == 1:
-                return path[path.index(nxt) :] + [nxt]
-            elif state[nxt] == 0:
-                state[nxt] = 1
-                path.append(nxt)
-                stack.append(iter(succ[nxt]))
-    return None
+    """One dependency cycle as ``[a, b, ..., a]``, or ``None``."""
+    return find_cycle(keys, [(dep.predecessor, dep.successor) for dep in deps])
 
 
 class _Plan:
