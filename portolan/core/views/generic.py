@@ -147,6 +147,9 @@ class ObjectEditView(View):
     form_class = None
     template_name = "core/object_edit.html"
     save: Callable | None = None
+    # The domain's use cases, when it has them: (ctx, data) -> obj and (ctx, obj, data) -> obj.
+    create_with: Callable | None = None
+    update_with: Callable | None = None
 
     def get_object(self, request, pk):
         if pk is None:
@@ -170,8 +173,10 @@ class ObjectEditView(View):
         if self.save is not None:
             return type(self).save(ctx, obj, data)
         if obj is None:
-            return services.create(ctx, self.model, data)
-        return services.update(ctx, obj, data)
+            create = type(self).create_with
+            return create(ctx, data) if create else services.create(ctx, self.model, data)
+        update = type(self).update_with
+        return update(ctx, obj, data) if update else services.update(ctx, obj, data)
 
     def render_form(self, request, obj, form):
         return render(

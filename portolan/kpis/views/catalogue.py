@@ -69,16 +69,11 @@ class MeasurementListView(generic.ObjectListView):
         return super().get_queryset(request).select_related("kpi", "entered_by")
 
 
-def _save_measurement(ctx, obj, data):
-    if obj is None:
-        return services.add_measurement(ctx, data)
-    return services.update_measurement(ctx, obj, data)
-
-
 class MeasurementEditView(generic.ObjectEditView):
     model = Measurement
     form_class = forms.MeasurementForm
-    save = _save_measurement
+    create_with = services.add_measurement
+    update_with = services.update_measurement
 
     def form(self, request, obj, data=None):
         form = super().form(request, obj, data)

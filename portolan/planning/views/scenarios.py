@@ -150,16 +150,11 @@ def _selection_rows(results: dict) -> tuple[list[dict], list[dict]]:
     return chosen, left
 
 
-def _save_scenario(ctx, obj, data):
-    if obj is None:
-        return services.create_scenario(ctx, data)
-    return services.update_scenario(ctx, obj, data)
-
-
 class ScenarioEditView(generic.ObjectEditView):
     model = Scenario
     form_class = forms.ScenarioForm
-    save = _save_scenario
+    create_with = services.create_scenario
+    update_with = services.update_scenario
 
     def get_object(self, request, pk):
         if not is_manager(request.user) and pk is None:

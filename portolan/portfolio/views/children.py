@@ -42,16 +42,11 @@ class ChildDeleteView(generic.ObjectDeleteView):
         return f"{getattr(obj, self.parent_field).get_absolute_url()}?tab={self.tab}"
 
 
-def _save_dependency(ctx, obj, data):
-    if obj is None:
-        return services.add_dependency(ctx, data)
-    return services.update_dependency(ctx, obj, data)
-
-
 class DependencyEditView(ChildEditView):
     model = Dependency
     form_class = forms.DependencyForm
-    save = _save_dependency
+    create_with = services.add_dependency
+    update_with = services.update_dependency
     tab = "dependencies"
     parent_field = "successor"
 
@@ -87,16 +82,11 @@ class StatusUpdateAddView(ChildEditView):
     tab = "status"
 
 
-def _save_raci(ctx, obj, data):
-    if obj is None:
-        return services.set_raci(ctx, data)
-    return services.update_raci(ctx, obj, data)
-
-
 class RaciEditView(ChildEditView):
     model = RaciAssignment
     form_class = forms.RaciForm
-    save = _save_raci
+    create_with = services.set_raci
+    update_with = services.update_raci
     tab = "raci"
 
 

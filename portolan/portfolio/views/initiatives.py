@@ -93,16 +93,11 @@ class InitiativeDetailView(generic.ObjectDetailView):
         }
 
 
-def _save_initiative(ctx, obj, data):
-    if obj is None:
-        return services.create_initiative(ctx, data)
-    return services.update_initiative(ctx, obj, data)
-
-
 class InitiativeEditView(generic.ObjectEditView):
     model = Initiative
     form_class = forms.InitiativeForm
-    save = _save_initiative
+    create_with = services.create_initiative
+    update_with = services.update_initiative
 
 
 class InitiativeDeleteView(generic.ObjectDeleteView):

@@ -44,16 +44,11 @@ class RiskDetailView(generic.ObjectDetailView):
         }
 
 
-def _save_risk(ctx, obj, data):
-    if obj is None:
-        return services.create_risk(ctx, data)
-    return services.update_risk(ctx, obj, data)
-
-
 class RiskEditView(generic.ObjectEditView):
     model = Risk
     form_class = forms.RiskForm
-    save = _save_risk
+    create_with = services.create_risk
+    update_with = services.update_risk
 
 
 class RiskDeleteView(generic.ObjectDeleteView):
@@ -95,16 +90,11 @@ class MitigationActionListView(generic.ObjectListView):
         return {"overdue_count": services.overdue_actions(visible).count(), "today": timezone.localdate()}
 
 
-def _save_action(ctx, obj, data):
-    if obj is None:
-        return services.add_action(ctx, data)
-    return services.update_action(ctx, obj, data)
-
-
 class MitigationActionEditView(generic.ObjectEditView):
     model = MitigationAction
     form_class = forms.MitigationActionForm
-    save = _save_action
+    create_with = services.add_action
+    update_with = services.update_action
 
 
 class MitigationActionDeleteView(generic.ObjectDeleteView):
