@@ -78,7 +78,7 @@ STANDARD_KPIS: tuple[KpiDefinition, ...] = (
         red=168.0,
         frequency="quarter",
         category="Availability",
-        source="computed",
+        source="import",
         reference="ITIL 4 Availability management",
     ),
     KpiDefinition(
@@ -93,7 +93,7 @@ STANDARD_KPIS: tuple[KpiDefinition, ...] = (
         red=4.0,
         frequency="month",
         category="Incident management",
-        source="import",
+        source="computed",
         reference="ITIL 4 Incident management",
     ),
     KpiDefinition(
@@ -108,7 +108,7 @@ STANDARD_KPIS: tuple[KpiDefinition, ...] = (
         red=20.0,
         frequency="month",
         category="Incident management",
-        source="import",
+        source="computed",
         reference="ITIL 4 Incident management",
     ),
     KpiDefinition(
@@ -138,7 +138,7 @@ STANDARD_KPIS: tuple[KpiDefinition, ...] = (
         red=50.0,
         frequency="month",
         category="Service desk",
-        source="import",
+        source="computed",
         reference="ITIL 4 Service desk",
     ),
     KpiDefinition(
@@ -198,7 +198,7 @@ STANDARD_KPIS: tuple[KpiDefinition, ...] = (
         red=85.0,
         frequency="month",
         category="Change enablement",
-        source="computed",
+        source="import",
         reference="ITIL 4 Change enablement",
     ),
     KpiDefinition(
@@ -213,7 +213,7 @@ STANDARD_KPIS: tuple[KpiDefinition, ...] = (
         red=15.0,
         frequency="month",
         category="Change enablement",
-        source="computed",
+        source="import",
         reference="ITIL 4 Change enablement",
     ),
     KpiDefinition(
@@ -348,7 +348,7 @@ STANDARD_KPIS: tuple[KpiDefinition, ...] = (
         red=500.0,
         frequency="month",
         category="Finance",
-        source="computed",
+        source="import",
         reference="FinOps / IT financial management",
     ),
     KpiDefinition(
@@ -438,7 +438,7 @@ STANDARD_KPIS: tuple[KpiDefinition, ...] = (
         red=800.0,
         frequency="month",
         category="Incident management",
-        source="import",
+        source="computed",
         reference="ITIL 4 Incident management",
     ),
     KpiDefinition(
@@ -453,7 +453,7 @@ STANDARD_KPIS: tuple[KpiDefinition, ...] = (
         red=85.0,
         frequency="month",
         category="Service level",
-        source="computed",
+        source="import",
         reference="ITIL 4 Service level management",
     ),
 )

@@ -23,7 +23,7 @@ from django.db import transaction
 from portolan.core import services
 from portolan.core.audit import ChangeContext
 from portolan.core.roles import ADD, CHANGE
-from portolan.engine import dora, eventlog, findings, process
+from portolan.engine import dora, eventlog, findings, itsm_kpis, process
 from portolan.operations import analysis
 from portolan.operations.analysis import Window, jsonable
 from portolan.operations.models import DeliveryDataset, EventLog, Finding
@@ -204,8 +204,11 @@ def _register_eventlog(
     mapping: eventlog.Mapping,
     preset: str,
     team=None,
+    record_kpis: bool = True,
 ) -> EventLog:
     _check_can_add(ctx, EventLog, team)
+    # Decided before the row exists, so the log's own audit row already names the KPIs it feeds.
+    kpi_plan = itsm_kpi_plan(ctx, frame, preset) if record_kpis else None
     folder, rel = _new_folder(EVENTLOG_DIR)
     try:
         eventlog.write_normalized(frame, folder / "log.parquet")
@@ -248,11 +251,14 @@ def _register_eventlog(
                         "variants": len(summary["variants"]),
                         "start_activities": summary["start_activities"],
                         "end_activities": summary["end_activities"],
+                        **({"kpis": kpi_plan.summary()} if kpi_plan is not None else {}),
                     }
                 ),
             },
         )
         _create_findings(ctx, log, frame)
+        if kpi_plan is not None:
+            record_itsm_kpis(ctx, log, kpi_plan)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
@@ -303,8 +309,13 @@ def import_eventlog(
     on_bad_rows: str = "reject",
     team=None,
     progress=None,
+    record_kpis: bool = True,
 ) -> EventLog:
-    """Read, validate, store as Parquet, analyse and register a log file (CLI and API path)."""
+    """Read, validate, store as Parquet, analyse and register a log file (CLI and API path).
+
+    With ``record_kpis`` the ITSM KPIs of the catalogue the log supports are fed from it
+    (see :func:`itsm_kpi_plan`), as the import's own audited changes.
+    """
     options = options or {}
     _check_can_add(ctx, EventLog, team)
     result = _read(Path(source), mapping, options, on_bad_rows, progress)
@@ -318,6 +329,7 @@ def import_eventlog(
         mapping=mapping,
         preset=preset,
         team=team,
+        record_kpis=record_kpis,
     )
 
 
@@ -331,6 +343,7 @@ def import_staged(
     report: Mapping[str, Any],
     on_bad_rows: str,
     team=None,
+    record_kpis: bool = True,
 ) -> EventLog:
     """The wizard's last step: import the previewed log, quarantining its bad rows, or reject it."""
     folder = staging_folder(token)
@@ -361,9 +374,96 @@ def import_staged(
         mapping=mapping,
         preset=preset,
         team=team,
+        record_kpis=record_kpis,
     )
     discard_staging(token)
     return log
+
+
+# ---------------------------------------------------------------- event logs: ITSM KPIs
+
+
+@dataclasses.dataclass
+class ItsmKpiPlan:
+    """What an incident log feeds: values per catalogue KPI, and the KPIs skipped with the reason."""
+
+    kpis: dict[str, Any] = dataclasses.field(default_factory=dict)
+    values: dict[str, list[tuple[str, float]]] = dataclasses.field(default_factory=dict)
+    skipped: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    def summary(self) -> dict[str, Any]:
+        """For ``EventLog.analysis["kpis"]`` (the overview page lists the KPIs fed)."""
+        fed = [
+            {
+                "code": code,
+                "pk": self.kpis[code].pk,
+                "periods": len(values),
+                "first": values[0][0],
+                "last": values[-1][0],
+            }
+            for code, values in self.values.items()
+        ]
+        return {"fed": fed, "skipped": dict(self.skipped)}
+
+
+def itsm_measurements(frame: pl.DataFrame, preset: str = "", every: str = "month") -> itsm_kpis.ItsmKpis:
+    """ITSM KPI values per period of an event log, read with its preset's findings settings."""
+    config = itsm_kpis.ItsmConfig.from_findings(findings.CONFIG_PRESETS.get(preset))
+    return itsm_kpis.compute(frame, config, every)
+
+
+def itsm_kpi_plan(ctx: ChangeContext, frame: pl.DataFrame, preset: str = "") -> ItsmKpiPlan:
+    """The values an event log gives the catalogue's ITSM KPIs (only those that exist and ``ctx`` may change).
+
+    Each KPI gets the periods of its own frequency. KPIs the log cannot support (no priority, no
+    SLA, MTBF ...), absent from the catalogue or not the user's are skipped, with the reason.
+    """
+    from portolan.kpis.models import Kpi
+
+    codes = (*itsm_kpis.CODES, *itsm_kpis.NOT_FROM_EVENT_LOGS)
+    kpis = {k.code: k for k in Kpi.objects.filter(code__in=codes)}
+    plan = ItsmKpiPlan()
+    computed: dict[str, itsm_kpis.ItsmKpis] = {}
+    for code in codes:
+        kpi = kpis.get(code)
+        if kpi is None:
+            plan.skipped[code] = "not in the KPI catalogue"
+            continue
+        if kpi.frequency not in itsm_kpis.EVERY:
+            plan.skipped[code] = f"measured per {kpi.frequency}; an event log gives weeks, months or quarters"
+            continue
+        if ctx.user is not None and not kpi.user_can(ctx.user, CHANGE):
+            plan.skipped[code] = "you may not record values of this KPI"  # contributors feed their own
+            continue
+        if kpi.frequency not in computed:
+            computed[kpi.frequency] = itsm_measurements(frame, preset, kpi.frequency)
+        result = computed[kpi.frequency]
+        if code in result.unsupported:
+            plan.skipped[code] = result.unsupported[code]
+        elif result.values.get(code):
+            plan.kpis[code] = kpi
+            plan.values[code] = result.values[code]
+    return plan
+
+
+def record_itsm_kpis(ctx: ChangeContext, log: EventLog, plan: ItsmKpiPlan) -> dict[str, int]:
+    """Record the plan's values (created or replaced per period, audited under ``ctx``)."""
+    from portolan.kpis import services as kpi_services
+    from portolan.kpis.models import Measurement
+
+    recorded: dict[str, int] = {}
+    for code, values in plan.values.items():
+        for period, value in values:
+            kpi_services.set_measurement(
+                ctx,
+                plan.kpis[code],
+                period,
+                value,
+                Measurement.Source.COMPUTED,
+                note=f"Event log: {log.name}"[:300],
+            )
+        recorded[code] = len(values)
+    return recorded
 
 
 @transaction.atomic

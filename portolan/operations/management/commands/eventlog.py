@@ -1,7 +1,8 @@
 """``portolan eventlog analyze|findings|import FILE ...``: analyse an event log file, or import it.
 
 ``import`` stores the log as Parquet under the data directory and registers it (an EventLog row
-with an audit row, source CLI) through ``portolan.operations.services``, with a progress bar.
+with an audit row, source CLI) through ``portolan.operations.services``, with a progress bar, and
+feeds the catalogue's ITSM KPIs the log supports (MTTR, SLA_COMPL ...; ``--no-kpis`` to skip).
 
 The mapping is a preset (``--preset servicenow``) or explicit columns (``--case``,
 ``--activity``, ``--timestamp`` ...). Output is JSON with ISO timestamps and plain floats.
@@ -116,6 +117,11 @@ class Command(BaseCommand):
         add_mapping_arguments(imp)
         imp.add_argument("--name", required=True, help="name of the event log in Portolan")
         imp.add_argument("--team", help="code of the owner team")
+        imp.add_argument(
+            "--no-kpis",
+            action="store_true",
+            help="do not feed the catalogue's ITSM KPIs (MTTR, SLA_COMPL ...)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         opts = Namespace(**options)
@@ -225,6 +231,7 @@ class Command(BaseCommand):
                     on_bad_rows="quarantine" if opts.quarantine else "reject",
                     team=team,
                     progress=progress,
+                    record_kpis=not opts.no_kpis,
                 )
             except services.ImportRefused as exc:
                 raise CommandError(" ".join(exc.messages)) from exc
@@ -236,6 +243,7 @@ class Command(BaseCommand):
             "bad_rows": log.bad_rows,
             "findings": log.findings.count(),
             "parquet": str(log.parquet),
+            "kpis": log.analysis.get("kpis", {}),
         }
         if opts.json:
             self.stdout.write(json.dumps(_jsonable(summary)))
@@ -244,3 +252,9 @@ class Command(BaseCommand):
                 f"Imported event log #{log.pk} {log.name!r}: {log.events:,} events, {log.cases:,} cases, "
                 f"{log.bad_rows:,} bad rows quarantined, {summary['findings']} findings."
             )
+            kpis = summary["kpis"]
+            if kpis.get("fed"):
+                fed = ", ".join(f"{k['code']} ({k['periods']} periods)" for k in kpis["fed"])
+                self.stdout.write(f"Fed KPIs: {fed}.")
+            for code, reason in kpis.get("skipped", {}).items():
+                self.stdout.write(f"Not fed: {code}: {reason}.")
