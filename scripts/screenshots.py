@@ -2,10 +2,12 @@
 
 Usage: ``python scripts/screenshots.py [--out docs/screenshots] [--chromium /usr/bin/chromium]``
 
-Loads the demo (fixed "today", so the pictures are reproducible) into a throw-away SQLite
+Loads the demo (as of today, the date the pages measure against) into a throw-away SQLite
 database in a temporary directory, serves it on a free local port and captures, logged in as
 the demo portfolio manager through the login form:
 
+- ``dashboard.png``: the executive dashboard (home);
+- ``roadmap.png``: the roadmap of the plan of record;
 - ``initiatives.png``: the initiative list;
 - ``dependency-graph.png``: the dependency graph with the most connected initiative selected.
 """
@@ -22,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-AS_OF = dt.date(2026, 6, 1)
+AS_OF = dt.date.today()  # the pages measure against today: the demo must too
 MAX_BYTES = 300_000
 VIEWPORTS = ({"width": 1366, "height": 820}, {"width": 1200, "height": 720}, {"width": 1024, "height": 640})
 CHROMIUM_ARGS = [
@@ -119,6 +121,17 @@ def main(argv: list[str] | None = None) -> int:
                 page.get_by_label("Password").fill(DEMO_PASSWORD)
                 page.get_by_role("button", name="Log in").click()
                 page.wait_for_url(f"{base}/")
+
+                page.goto(f"{base}/")
+                expect(page.locator("[data-heat]").first).to_be_visible()
+                page.wait_for_timeout(1000)  # the Vega charts draw after load
+                size = _shoot(page, args.out / "dashboard.png")
+                print(f"{args.out / 'dashboard.png'}: {size} bytes")
+
+                page.goto(f"{base}/roadmap/schedule/")
+                expect(page.locator("svg").first).to_be_visible()
+                size = _shoot(page, args.out / "roadmap.png")
+                print(f"{args.out / 'roadmap.png'}: {size} bytes")
 
                 page.goto(f"{base}/portfolio/initiatives/")
                 expect(page.locator("table tbody tr").first).to_be_visible()
