@@ -24,8 +24,10 @@ STRATEGIC_FIT = [
         "higher_is_better": False,
     },
 ]
-# Left without score inputs on purpose: the backlog lists it as missing, never as zero.
-UNSCORED = "IMP-10"
+# One improvement still at the idea or assessment stage is left without score inputs on
+# purpose: the backlog lists it as missing, never as zero. (Work already under way is
+# always scored: the plan of record must be able to keep it.)
+NOT_YET_SCORED = ("idea", "assessment")
 
 
 def load_planning_demo(ctx: ChangeContext, as_of: dt.date, seed: int = 2026) -> dict[str, int]:
@@ -49,9 +51,14 @@ def load_planning_demo(ctx: ChangeContext, as_of: dt.date, seed: int = 2026) -> 
         ctx, None, {"name": "Strategic alignment", "kind": ScoringModel.Kind.ALIGNMENT}
     )
     initiatives = Initiative.objects.exclude(kind=Initiative.Kind.PROGRAM).order_by("key")
+    unscored = (
+        initiatives.filter(kind=Initiative.Kind.IMPROVEMENT, stage__in=NOT_YET_SCORED)
+        .values_list("key", flat=True)
+        .last()
+    )
     count = 0
     for initiative in initiatives:
-        if initiative.key == UNSCORED:
+        if initiative.key == unscored:
             continue
         data = {
             "business_value": rng.choice(FIBONACCI),
