@@ -481,7 +481,32 @@ def _timestamp_expr(
             info |= {"format": fmt, "ambiguous": [f for f in readings if f != fmt]}
     report[key] = info
     parsed_dtype = pl.Datetime("us", "UTC") if "%z" in fmt else pl.Datetime("us")
-    return _to_utc(_parse_expr(source, fmt), parsed_dtype, mapping.timezone)
+    return _parse_distinct(raw[source], _to_utc(_parse_expr(source, fmt), parsed_dtype, mapping.timezone))
+
+
+def _parse_distinct(values: pl.Series, expr: pl.Expr) -> pl.Expr:
+    """``expr`` (a parse of ``values``) evaluated once per distinct value, then mapped back.
+
+    Event logs repeat timestamps massively (5M ServiceNow events hold ~50k distinct strings), so
+    parsing the distinct strings is several times faster than parsing every row. The strings
+    are numbered by a cast to a private Categorical (its categories are freed with it); the
+    parsed distinct values are laid out by code and gathered back. Identical value for value.
+    Mostly-distinct columns are parsed directly.
+    """
+    if not hasattr(pl, "Categories"):  # Polars < 1.32: no private categories; hash-map instead
+        plain = values.drop_nulls().unique()
+        if plain.len() * 2 > values.len():
+            return expr
+        parsed = plain.to_frame(values.name).select(expr).to_series()
+        return pl.col(values.name).replace_strict(plain, parsed, default=None, return_dtype=parsed.dtype)
+    codes = values.cast(pl.Categorical(pl.Categories.random()))
+    distinct = codes.unique().drop_nulls()
+    if distinct.len() == 0 or distinct.len() * 2 > values.len():
+        return expr
+    parsed = distinct.cast(pl.String).to_frame(values.name).select(expr).to_series()
+    size = int(distinct.to_physical().max()) + 1
+    table = pl.repeat(None, size, dtype=parsed.dtype, eager=True).scatter(distinct.to_physical(), parsed)
+    return pl.lit(table.gather(codes.to_physical())).alias(values.name)
 
 
 # ---------------------------------------------------------------- validation
@@ -530,10 +555,24 @@ def describe_bad_rows(bad: pl.DataFrame) -> str:
 
 
 def _select_raw(lf: pl.LazyFrame, mapping: Mapping) -> pl.DataFrame:
-    """Collect only the mapped columns (projection pushdown; streaming engine) with a row number."""
+    """Collect only the mapped columns (projection pushdown) with a row number, in one chunk.
+
+    The in-memory engine reads Parquet and CSV faster than the streaming one (measured 3x on
+    5M-event Parquet, 1.3x on CSV) and only the mapped columns are held either way. The frame is
+    rechunked once here: gathering rows (the sort) from a frame of many chunks is several times
+    slower than rechunking first.
+    """
     available = lf.collect_schema().names()
     check_columns(mapping, available)
-    return lf.select(mapping.source_columns()).with_row_index("row", offset=1).collect(engine="streaming")
+    return contiguous(lf.select(mapping.source_columns()).with_row_index("row", offset=1).collect())
+
+
+def contiguous(frame: pl.DataFrame) -> pl.DataFrame:
+    """The frame with every column in one chunk (rechunked column by column: measured 3-4x
+    faster than ``DataFrame.rechunk`` on a 5M-row frame, with a faster gather afterwards)."""
+    if all(n == 1 for n in frame.n_chunks("all")):
+        return frame
+    return pl.DataFrame([s.rechunk() for s in frame.get_columns()])
 
 
 def _activity_expr(mapping: Mapping) -> pl.Expr:
@@ -587,6 +626,39 @@ def validate(
     return good.drop([c for c in good.columns if c.startswith("__raw_")]), bad
 
 
+def sort_events(frame: pl.DataFrame) -> pl.DataFrame:
+    """The frame sorted by (case, timestamp, row), ``row`` being unique and in file order.
+
+    Same result as ``frame.sort(["case", "timestamp", "row"])``, computed in a way that exploits
+    how logs are written: a stable sort by case alone (fast, as files are mostly grouped by case)
+    keeps file order within each case, and file order is usually time order. Only the cases
+    where a timestamp goes back are then re-sorted by (timestamp, row), on their rows alone, and
+    written back into the positions their rows already occupy. One gather of the frame follows.
+    """
+    if frame.height < 2:
+        return frame
+    case, ts, row = pl.col("case"), pl.col("timestamp"), pl.col("row")
+    order = frame.select(
+        pl.int_range(pl.len(), dtype=pl.get_index_type()).sort_by(case, maintain_order=True)
+    ).to_series()
+    same = case.eq_missing(case.shift(1)) & (pl.int_range(pl.len()) > 0)  # null cases sort together
+    prev_ts, prev_row = ts.shift(1), row.shift(1)
+    back = same & (
+        (ts < prev_ts).fill_null(False)
+        | (ts.is_null() & prev_ts.is_not_null())
+        | ((ts == prev_ts).fill_null(ts.is_null() & prev_ts.is_null()) & (row < prev_row))
+    )
+    keys = frame.select(case.gather(order), ts.gather(order), row.gather(order)).with_columns(
+        order.alias("i"), (~same).cum_sum().alias("cid"), back.alias("back")
+    )
+    if keys["back"].any():
+        disorderly = keys.filter(pl.col("back"))["cid"].unique().implode()
+        sub = keys.with_row_index("pos").filter(pl.col("cid").is_in(disorderly))
+        fixed = sub.sort(["cid", "timestamp", "row"])["i"]
+        order = order.scatter(sub["pos"], fixed)
+    return contiguous(frame)[order]
+
+
 def _finish_report(frame: pl.DataFrame, bad: pl.DataFrame, report: dict[str, Any]) -> dict[str, Any]:
     """Counts of the sorted log; a duplicate repeats the previous event's activity, time and resource."""
     same = [pl.col(c) == pl.col(c).shift(1) for c in ("case", "activity", "timestamp")]
@@ -638,7 +710,7 @@ def read_log(
     del raw
     good, bad = validate(frame, mapping, on_bad_rows)
     hook("sort", 0, good.height)
-    good = good.sort(["case", "timestamp", "row"], multithreaded=False)  # row is unique: a total order
+    good = sort_events(good)
     report = _finish_report(good, bad, {**details, **report})
     hook("done", good.height, good.height)
     return ReadResult(frame=good, bad_rows=bad, report=report)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import zipfile
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from portolan.engine.eventlog import (
     PRESETS,
@@ -20,6 +24,7 @@ from portolan.engine.eventlog import (
     read_log,
     read_normalized,
     sniff_separator,
+    sort_events,
 )
 from tests.shared_data import SHARED_DATA
 
@@ -306,3 +311,65 @@ def test_decompression_bomb_is_refused(tmp_path: Path) -> None:
         out.write(b"0" * (80 << 20))  # 80 MB of zeros compress to ~80 KB: far beyond 100x
     with pytest.raises(EventLogError, match="decompression bomb"), materialize(bomb):
         pass
+
+
+T0 = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["a", "b", "c", "d", None]),
+            st.one_of(st.none(), st.integers(min_value=0, max_value=4)),
+        ),
+        min_size=0,
+        max_size=40,
+    ),
+    st.randoms(use_true_random=False),
+)
+def test_sort_events_equals_a_full_sort(events: list[tuple[str | None, int | None]], rnd: Any) -> None:
+    """Grouped-by-case fast path plus re-sorting of disorderly cases = sort by (case, timestamp, row)."""
+    rows = list(range(1, len(events) + 1))
+    rnd.shuffle(rows)  # frame order need not be row order
+    frame = pl.DataFrame(
+        {
+            "row": rows,
+            "case": [c for c, _ in events],
+            "timestamp": [None if h is None else T0.replace(hour=h) for _, h in events],
+            "other": [str(i) for i in range(len(events))],
+        },
+        schema_overrides={"row": pl.Int64, "case": pl.String, "timestamp": pl.Datetime("us", "UTC")},
+    )
+    assert sort_events(frame).equals(frame.sort(["case", "timestamp", "row"]))
+
+
+@pytest.mark.parametrize("categories", [True, False])
+def test_repeated_timestamps_parsed_once_match_a_direct_parse(
+    tmp_path: Path, categories: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Parsing distinct timestamp strings then mapping back gives the row-by-row parse, bad ones too."""
+    if not categories:  # the path for Polars without private Categorical categories
+        monkeypatch.delattr(pl, "Categories")
+    stamps = ["31/12/2020 23:59", "1/1/2021 00:00", "29/2/2016 01:23", "not a date", "31/2/2021 10:00"]
+    lines = [f"c{i % 7},A,{stamps[i % len(stamps)]},x,T" for i in range(200)]
+    path = write(tmp_path, "case,act,ts,who,team\n" + "\n".join(lines) + "\n")
+    mapping = replace(SIMPLE, timestamp_format="%d/%m/%Y %H:%M")
+    result = read_log(path, mapping, on_bad_rows="quarantine")
+    direct = pl.read_csv(path, infer_schema=False).with_row_index("row", offset=1)
+    expected = direct.select(
+        pl.col("row").cast(pl.Int64),
+        pl.col("ts")
+        .str.strptime(pl.Datetime("us"), "%d/%m/%Y %H:%M", strict=False, exact=True)
+        .dt.replace_time_zone("UTC")
+        .alias("timestamp"),
+    )
+    got = result.frame.select("row", "timestamp").sort("row")
+    assert got.equals(expected.filter(pl.col("timestamp").is_not_null()))
+    assert set(result.bad_rows["row"]) == set(expected.filter(pl.col("timestamp").is_null())["row"])
+
+
+def test_timestamp_column_without_any_value_is_every_row_bad(tmp_path: Path) -> None:
+    path = write(tmp_path, "case,act,ts,who,team\nc1,A,,x,T\nc1,B,,x,T\nc2,A,,x,T\n")
+    with pytest.raises(EventLogError, match="every row is bad"):
+        read_log(path, replace(SIMPLE, timestamp_format="%Y-%m-%d"), on_bad_rows="quarantine")

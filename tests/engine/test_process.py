@@ -232,3 +232,33 @@ def test_filters_time_attribute_and_variant() -> None:
 
 def test_log_months() -> None:
     assert process.log_months(make_log([("1", "A", 0, None), ("1", "B", 30.4375 * 24, None)])) == 1.0
+
+
+def _reference_analyze(frame: pl.DataFrame) -> dict[str, Any]:
+    """Variants, endpoints and durations by plain group-bys on the case strings (no fast paths)."""
+    cases = process.case_table(frame).collect()
+    variants = process.variants_frame(cases.lazy()).collect()
+    trans = process.with_transitions(frame)
+    return {
+        "variants": [
+            {"activities": v.split(process.VARIANT_SEP), "count": n, "share": s, "median_duration_seconds": m}
+            for v, n, m, s in variants.rows()
+        ],
+        "case_duration_seconds": process.duration_summary(cases.lazy()).collect().row(0, named=True),
+        "dfg": [
+            list(r)
+            for r in process.dfg_frame(trans).select("activity", "next_activity", "count").collect().rows()
+        ],
+        "start_activities": dict(process._endpoint_counts(trans, "is_first").collect().rows()),
+    }
+
+
+@pytest.mark.parametrize("hashed", [True, False])
+def test_fast_analyze_equals_plain_group_bys(hashed: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sorted case index, first/last per case and hashed traces (or the string fallback) change nothing."""
+    if not hashed:
+        monkeypatch.setattr(process, "_hashes_distinct", lambda acts: False)
+    frame = read_log(LOGS["servicenow"][0], PRESETS["servicenow"]).frame
+    ours = analyze(frame)
+    for key, value in _reference_analyze(frame).items():
+        assert ours[key] == value, key
