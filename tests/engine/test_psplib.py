@@ -3,7 +3,12 @@
 import pytest
 
 from portolan.engine.psplib import instance_paths, read_bounds, read_index, read_makespans, read_sm
-from portolan.engine.rcpsp import critical_path_bound
+from portolan.engine.rcpsp import (
+    _conflict_cliques,
+    _path_delays,
+    critical_path_bound,
+    heuristic_schedule,
+)
 from tests.shared_data import SHARED_DATA
 
 DATA = SHARED_DATA / "scheduling" / "psplib"
@@ -80,3 +85,35 @@ def test_index_rows() -> None:
     ref = index["j301_1"]
     assert (ref.cpm_lower_bound, ref.best_known_ub, ref.best_lb, ref.optimal_known) == (38, 43, 43, True)
     assert sum(r.optimal_known for r in index.values() if r.instance.startswith("j120")) == 294
+
+
+@pytest.mark.parametrize("name", ["j301_1", "j3013_1", "j3029_2"])
+def test_redundant_rcpsp_constraints_cut_no_schedule(name: str) -> None:
+    """The closure delays and no-overlap cliques added to the CP-SAT model hold in a heuristic
+    schedule, every clique really can never overlap, and every clashing pair is covered."""
+    problem = read_sm(DATA / "j30" / f"{name}.sm")
+    starts = heuristic_schedule(problem, samples=5)
+
+    def clash(a: int, b: int) -> bool:
+        pairs = zip(problem.demands[a], problem.demands[b], problem.capacities, strict=True)
+        return any(da + db > cap for da, db, cap in pairs)
+
+    delays = _path_delays(problem)
+    for a, successors in enumerate(problem.successors):
+        for s in successors:
+            assert delays[a][s] >= problem.durations[a]
+    for a, row in enumerate(delays):
+        for b, delay in row.items():
+            assert starts[b] >= starts[a] + delay
+    cliques = _conflict_cliques(problem)
+    covered = {frozenset((x, y)) for c in cliques for i, x in enumerate(c) for y in c[i + 1 :]}
+    for clique in cliques:
+        for i, a in enumerate(clique):
+            for b in clique[i + 1 :]:
+                assert clash(a, b)
+                end_a, end_b = starts[a] + problem.durations[a], starts[b] + problem.durations[b]
+                assert end_a <= starts[b] or end_b <= starts[a]
+    jobs = [j for j in range(problem.n_jobs) if problem.durations[j] > 0]
+    for i, a in enumerate(jobs):
+        for b in jobs[i + 1 :]:
+            assert not clash(a, b) or frozenset((a, b)) in covered
