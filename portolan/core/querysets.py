@@ -6,6 +6,11 @@ from django.db.models import Q
 from portolan.core.roles import ADD, ALL, NONE, OWN, grant
 
 
+def owner_or_team_q(user, prefix: str = "") -> Q:
+    """Owned by the user or one of their teams, through ``prefix`` (e.g. ``"initiative__"``)."""
+    return Q(**{f"{prefix}owner": user}) | Q(**{f"{prefix}team__members": user})
+
+
 class RestrictedQuerySet(models.QuerySet):
     def restrict(self, user, action: str = "view") -> "RestrictedQuerySet":
         """Objects ``user`` may take ``action`` on (NetBox's pattern)."""

@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
-from portolan.core.querysets import PortolanModel
+from portolan.core.querysets import PortolanModel, owner_or_team_q
 from portolan.engine import kpi as engine
 from portolan.portfolio.models import Team, key_validator
 
@@ -61,7 +61,7 @@ class Kpi(PortolanModel):
 
     @classmethod
     def owned_by_q(cls, user) -> Q:
-        return Q(owner=user) | Q(team__members=user)
+        return owner_or_team_q(user)
 
     @property
     def thresholds(self) -> engine.Thresholds:
@@ -133,7 +133,7 @@ class Measurement(PortolanModel):
 
     @classmethod
     def owned_by_q(cls, user) -> Q:
-        return Q(kpi__owner=user) | Q(kpi__team__members=user)
+        return owner_or_team_q(user, "kpi__")
 
     def clean(self) -> None:
         if not self.kpi_id or not self.period:

@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
-from portolan.core.querysets import PortolanModel
+from portolan.core.querysets import PortolanModel, owner_or_team_q
 
 key_validator = RegexValidator(
     r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$",
@@ -22,10 +22,6 @@ class RAG(models.TextChoices):
     GREEN = "green", "Green"
     AMBER = "amber", "Amber"
     RED = "red", "Red"
-
-
-def _team_member_q(user, prefix: str = "") -> Q:
-    return Q(**{f"{prefix}owner": user}) | Q(**{f"{prefix}team__members": user})
 
 
 class Objective(PortolanModel):
@@ -192,7 +188,7 @@ class Initiative(PortolanModel):
 
     @classmethod
     def owned_by_q(cls, user) -> Q:
-        return _team_member_q(user)
+        return owner_or_team_q(user)
 
     @property
     def budget_total(self) -> Decimal:
@@ -241,7 +237,7 @@ class InitiativeChild(PortolanModel):
 
     @classmethod
     def owned_by_q(cls, user) -> Q:
-        return _team_member_q(user, "initiative__")
+        return owner_or_team_q(user, "initiative__")
 
     def audit_scope(self) -> str:
         """Changes appear on the History tab of the initiative they hang off."""
@@ -306,7 +302,7 @@ class Dependency(InitiativeChild):
 
     @classmethod
     def owned_by_q(cls, user) -> Q:
-        return _team_member_q(user, "successor__")
+        return owner_or_team_q(user, "successor__")
 
     def clean(self) -> None:
         if self.predecessor_id and self.predecessor_id == self.successor_id:

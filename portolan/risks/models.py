@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from portolan.core.querysets import PortolanModel
+from portolan.core.querysets import PortolanModel, owner_or_team_q
 from portolan.portfolio.models import Initiative, InitiativeChild, Objective, Team, key_validator
 
 SCALE = range(1, 6)
@@ -98,7 +98,7 @@ class Risk(PortolanModel):
 
     @classmethod
     def owned_by_q(cls, user) -> Q:
-        return Q(owner=user) | Q(team__members=user)
+        return owner_or_team_q(user)
 
     @property
     def inherent_band(self) -> str:
@@ -193,7 +193,7 @@ class MitigationAction(PortolanModel):
 
     @classmethod
     def owned_by_q(cls, user) -> Q:
-        return Q(risk__owner=user) | Q(risk__team__members=user)
+        return owner_or_team_q(user, "risk__")
 
     @property
     def is_overdue(self) -> bool:
@@ -224,7 +224,7 @@ class RiskScoreChange(PortolanModel):
 
     @classmethod
     def owned_by_q(cls, user) -> Q:
-        return Q(risk__owner=user) | Q(risk__team__members=user)
+        return owner_or_team_q(user, "risk__")
 
 
 class DurationEstimate(InitiativeChild):
