@@ -51,6 +51,16 @@ def sample(paths: list[Path], limit: int | None) -> list[Path]:
     return [paths[int(i * step)] for i in range(limit)]
 
 
+def load_rows(path: Path | None, time_limit: float, workers: int) -> dict[str, dict]:
+    """Rows of an earlier (interrupted) run with the same settings, by instance name."""
+    if path is None or not path.exists():
+        return {}
+    rows = (json.loads(line) for line in path.read_text().splitlines() if line.strip())
+    return {
+        r["instance"]: r for r in rows if r.get("time_limit_s") == time_limit and r.get("workers") == workers
+    }
+
+
 def summarise(name: str, rows: list[dict], index: dict) -> dict:
     refs = [index[r["instance"]] for r in rows]
     dev = [(r["makespan"] - ref.best_known_ub) / ref.best_known_ub for r, ref in zip(rows, refs, strict=True)]
@@ -97,6 +107,13 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="CP-SAT threads per instance")
     parser.add_argument("--processes", type=int, default=1, help="instances solved in parallel")
     parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument(
+        "--rows",
+        type=Path,
+        default=None,
+        help="append each instance's row to this JSONL file; "
+        "instances already in it are not solved again (resume a long run)",
+    )
     args = parser.parse_args()
     index = read_index(args.data / "psplib_index.csv")
     summaries = []
@@ -104,9 +121,15 @@ def main() -> None:
     for name in args.sets.split(","):
         limit = args.time_limit or (1.0 if name == "j30" else 10.0)
         paths = sample(instance_paths([args.data / name]), args.limit)
-        jobs = [(str(p), limit, args.workers) for p in paths]
+        done = load_rows(args.rows, limit, args.workers)
+        jobs = [(str(p), limit, args.workers) for p in paths if p.stem not in done]
         with ProcessPoolExecutor(args.processes) as pool:
-            rows = list(pool.map(solve_one, jobs))
+            for row in pool.map(solve_one, jobs):
+                done[row["instance"]] = row
+                if args.rows:
+                    with args.rows.open("a") as out:
+                        out.write(json.dumps(row | {"time_limit_s": limit, "workers": args.workers}) + "\n")
+        rows = [done[p.stem] for p in paths]
         summary = summarise(name, rows, index) | {"time_limit_s": limit}
         report(summary)
         summaries.append(summary)

@@ -158,12 +158,21 @@ def validate_schedule(problem: RcpspProblem, starts: Sequence[int]) -> list[str]
 # --------------------------------------------------------------------------------------------
 
 
+class NoFit(Exception):  # noqa: N818 (a signal, not an error)
+    """A demand that fits at no time: ``resource`` holds less, steadily, than it asks for."""
+
+    def __init__(self, resource: int) -> None:
+        super().__init__(resource)
+        self.resource = resource
+
+
 class _Profile:
     """Free capacity per time unit (rows) and resource (columns); rows past the end hold ``steady``."""
 
     def __init__(self, initial: np.ndarray, steady: np.ndarray) -> None:
         self.steady = np.asarray(steady, dtype=np.int64)
         self.free = np.asarray(initial, dtype=np.int64).reshape(-1, len(self.steady)).copy()
+        self.reserved_until = len(self.free)  # rows from here on hold ``steady``
 
     @classmethod
     def constant(cls, capacities: Sequence[int], length: int) -> _Profile:
@@ -193,7 +202,11 @@ class _Profile:
         if duration == 0 or used.size == 0:
             return earliest
         t = earliest
+        # Past every reservation the profile is ``steady``: a demand it cannot hold never fits.
+        never = bool((self.steady[used] < demand[used]).any())
         while True:
+            if never and t >= self.reserved_until:
+                raise NoFit(int(used[np.flatnonzero(self.steady[used] < demand[used])[0]]))
             self._ensure(t + duration)
             window = self.free[t : t + duration, used]
             bad = np.flatnonzero((window < demand[used]).any(axis=1))
@@ -203,6 +216,7 @@ class _Profile:
 
     def reserve(self, start: int, duration: int, demand: np.ndarray, sign: int = 1) -> None:
         self._ensure(start + duration)
+        self.reserved_until = max(self.reserved_until, start + duration)
         self.free[start : start + duration] -= sign * demand
 
 

@@ -24,6 +24,7 @@ from portolan.engine.graph import find_cycle
 from portolan.engine.rcpsp import (  # noqa: F401 - RCPSP names re-exported for callers
     RcpspProblem,
     RcpspSolution,
+    NoFit,
     _Profile,
     _topological_order,
     critical_path_bound,
@@ -233,7 +234,8 @@ def _find_cycle(keys: list[str], deps: Sequence[PlanDependency]) -> list[str] | 
 class _Plan:
     """The schedulable part of a portfolio problem in integer units, with diagnostics so far."""
 
-    def __init__(self, problem: PortfolioProblem) -> None:
+    def __init__(self, problem: PortfolioProblem, excluded: dict[str, str] | None = None) -> None:
+        """``excluded`` maps keys of items left out of the plan to the reason given for each."""
         self.problem = problem
         self.teams = list(problem.capacity)
         self.missing = [i.key for i in problem.items if i.missing_estimate]
@@ -244,6 +246,9 @@ class _Plan:
         self.infeasible: list[str] = []
         self.items = [i for i in problem.items if not i.missing_estimate]
         self.items = [i for i in self.items if self._demand_possible(i)]
+        excluded = excluded or {}
+        self.infeasible += [excluded[i.key] for i in self.items if i.key in excluded]
+        self.items = [i for i in self.items if i.key not in excluded]
         self.index = {item.key: n for n, item in enumerate(self.items)}
         self.dur = [int(i.duration or 0) for i in self.items]
         self.demand = np.array([self._demand_units(i) for i in self.items], dtype=np.int64).reshape(
@@ -370,6 +375,33 @@ def _latest_starts(plan: _Plan, horizon: int) -> list[int]:
     return ls
 
 
+class _Unplaceable(Exception):  # noqa: N818 (a signal, not an error)
+    """Item ``item`` fits at no month: team ``team``'s only months with enough capacity are taken."""
+
+    def __init__(self, item: int, team: int) -> None:
+        super().__init__(item, team)
+        self.item, self.team = item, team
+
+
+def _plan_and_place(problem: PortfolioProblem) -> tuple[_Plan, list[int], list[int]]:
+    """The plan, earliest starts and serial-SGS starts, leaving out (with the reason) every item
+    that fits nowhere once the work placed before it has taken the months where it could fit."""
+    excluded: dict[str, str] = {}
+    while True:
+        plan = _Plan(problem, excluded)
+        es = _precedence_pass(plan)
+        try:
+            return plan, es, _portfolio_sgs(plan, es)
+        except _Unplaceable as exc:
+            item, team = plan.items[exc.item], plan.teams[exc.team]
+            need = plan.demand[exc.item][exc.team] / UNITS_PER_DAY
+            excluded[item.key] = (
+                f"{item.key} needs {need:g} person-days/month of {team} for {plan.dur[exc.item]} "
+                f"month(s); the only months where {team} has that much capacity are taken by work "
+                "planned before it; not scheduled"
+            )
+
+
 def _portfolio_sgs(plan: _Plan, es: Sequence[int]) -> list[int]:
     """Serial SGS: fixed items first, then by latest start, weight and earliest start."""
     horizon = max((e + d for e, d in zip(es, plan.dur, strict=True)), default=0) + 1
@@ -387,7 +419,10 @@ def _portfolio_sgs(plan: _Plan, es: Sequence[int]) -> list[int]:
         *_, i = heapq.heappop(eligible)
         if starts[i] < 0:
             earliest, _ = plan.release(i, starts)
-            starts[i] = profile.earliest_fit(earliest, plan.dur[i], plan.demand[i])
+            try:
+                starts[i] = profile.earliest_fit(earliest, plan.dur[i], plan.demand[i])
+            except NoFit as exc:
+                raise _Unplaceable(i, exc.resource) from None
             profile.reserve(starts[i], plan.dur[i], plan.demand[i])
         for arc in plan.arcs_out[i]:
             remaining[arc.succ] -= 1
@@ -629,9 +664,7 @@ def schedule_portfolio(
         raise ValueError(f"unknown method {method!r}")
     started = time.perf_counter()
     _check_input(problem)
-    plan = _Plan(problem)
-    es = _precedence_pass(plan)
-    starts = _portfolio_sgs(plan, es)
+    plan, es, starts = _plan_and_place(problem)
     used, optimal = "heuristic", False
     if method == "cp-sat" or (method == "auto" and plan.n <= HEURISTIC_ABOVE):
         remaining = time_limit - (time.perf_counter() - started)

@@ -329,7 +329,8 @@ T0 = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
     st.randoms(use_true_random=False),
 )
 def test_sort_events_equals_a_full_sort(events: list[tuple[str | None, int | None]], rnd: Any) -> None:
-    """Grouped-by-case fast path plus re-sorting of disorderly cases = sort by (case, timestamp, row)."""
+    """Grouped-by-case fast path plus re-sorting of disorderly cases = a full sort by (case in
+    order of first appearance, timestamp, row)."""
     rows = list(range(1, len(events) + 1))
     rnd.shuffle(rows)  # frame order need not be row order
     frame = pl.DataFrame(
@@ -341,7 +342,14 @@ def test_sort_events_equals_a_full_sort(events: list[tuple[str | None, int | Non
         },
         schema_overrides={"row": pl.Int64, "case": pl.String, "timestamp": pl.Datetime("us", "UTC")},
     )
-    assert sort_events(frame).equals(frame.sort(["case", "timestamp", "row"]))
+    first_seen = pl.col("i").min().over("case").alias("first_seen")
+    expected = (
+        frame.with_row_index("i")
+        .with_columns(first_seen)
+        .sort("first_seen", "timestamp", "row")
+        .drop("i", "first_seen")
+    )
+    assert sort_events(frame).equals(expected)
 
 
 @pytest.mark.parametrize("categories", [True, False])
@@ -373,3 +381,24 @@ def test_timestamp_column_without_any_value_is_every_row_bad(tmp_path: Path) -> 
     path = write(tmp_path, "case,act,ts,who,team\nc1,A,,x,T\nc1,B,,x,T\nc2,A,,x,T\n")
     with pytest.raises(EventLogError, match="every row is bad"):
         read_log(path, replace(SIMPLE, timestamp_format="%Y-%m-%d"), on_bad_rows="quarantine")
+
+
+@pytest.mark.parametrize("cases", [3, 1200])
+def test_sort_events_re_sorts_disorderly_cases_of_a_grouped_log_in_place(cases: int) -> None:
+    """A log grouped by case where every other case goes back in time: those cases are re-sorted
+    (by block replacement, or by one gather past 1,000 blocks) and the others kept as they are."""
+    rows, case_ids, stamps = [], [], []
+    for c in range(cases):
+        hours = [2, 1, 3] if c % 2 else [1, 2, 3]
+        for h in hours:
+            rows.append(len(rows) + 1)
+            case_ids.append(f"C{cases - c:05d}")  # first appearance is not the lexical order
+            stamps.append(T0.replace(hour=h))
+    frame = pl.DataFrame(
+        {"row": rows, "case": case_ids, "timestamp": stamps},
+        schema_overrides={"row": pl.Int64, "timestamp": pl.Datetime("us", "UTC")},
+    )
+    result = sort_events(frame)
+    assert result["case"].to_list() == case_ids
+    assert result["timestamp"].to_list() == [T0.replace(hour=h) for _ in range(cases) for h in (1, 2, 3)]
+    assert result.filter(pl.col("case") == f"C{cases - 1:05d}")["row"].to_list() == [5, 4, 6]

@@ -384,3 +384,23 @@ def test_portfolio_plans_are_valid_and_every_delay_has_a_reason(
 
 def problem_item(problem: PortfolioProblem, key: str) -> PlanItem:
     return next(item for item in problem.items if item.key == key)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_an_item_whose_only_months_are_taken_is_reported_not_planned_forever(method: str) -> None:
+    """Cloud has 40 person-days in its first month and 5 afterwards: two items needing 30 in one
+    month cannot both fit. The heavier one gets the month; the other is explained, not looped on."""
+    items = [
+        PlanItem("INF-1", 1, {"Cloud": 30.0}, weight=5),
+        PlanItem("INF-2", 1, {"Cloud": 30.0}),
+        PlanItem("INF-3", 2, {"Network": 10.0}),
+    ]
+    problem = _plan(items, capacity={"Network": (20.0,), "Cloud": (40.0, 5.0)})
+    result = _schedule(problem, method)
+    assert [i.key for i in result.items] == ["INF-1", "INF-3"]
+    assert result.items[0].start == 0
+    assert result.infeasibilities == (
+        "INF-2 needs 30 person-days/month of Cloud for 1 month(s); the only months where Cloud has "
+        "that much capacity are taken by work planned before it; not scheduled",
+    )
+    assert validate_portfolio(problem, result) == []
