@@ -22,9 +22,9 @@ from ortools.sat.python import cp_model
 
 from portolan.engine.graph import find_cycle
 from portolan.engine.rcpsp import (  # noqa: F401 - RCPSP names re-exported for callers
+    NoFit,
     RcpspProblem,
     RcpspSolution,
-    NoFit,
     _Profile,
     _topological_order,
     critical_path_bound,
