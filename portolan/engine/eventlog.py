@@ -2,8 +2,9 @@
 
 The normalized frame has the columns ``case``, ``activity``, ``timestamp`` (UTC), ``resource``,
 ``group``, ``row`` (1-based data row of the source, the tie-breaker that keeps file order for
-equal timestamps), optionally ``start_timestamp``, plus the mapped attribute columns. It is
-sorted by (case, timestamp, row). Pure: no Django import.
+equal timestamps), optionally ``start_timestamp``, plus the mapped attribute columns. Its events
+are grouped by case, cases in order of first appearance in the source, each case's events sorted
+by (timestamp, row). Pure: no Django import.
 """
 
 from __future__ import annotations
@@ -626,7 +627,13 @@ def validate(
     good = frame.filter(~pl.col("row").is_in(bad["row"].implode())) if bad.height else frame
     if good.height == 0:
         raise EventLogError("empty log: every row is bad. " + describe_bad_rows(bad))
-    return good.drop([c for c in good.columns if c.startswith("__raw_")]), bad
+    return _columns(good, [c for c in good.columns if not c.startswith("__raw_")]), bad
+
+
+def _columns(frame: pl.DataFrame, names: Sequence[str]) -> pl.DataFrame:
+    """Some columns of ``frame`` as they are: an eager ``select``/``drop`` rechunks every column
+    it keeps (measured 0.3 s on 5M events read from CSV in 777 chunks), this copies nothing."""
+    return pl.DataFrame([frame.get_column(n) for n in names])
 
 
 def sort_events(frame: pl.DataFrame) -> pl.DataFrame:
@@ -650,7 +657,7 @@ def sort_events(frame: pl.DataFrame) -> pl.DataFrame:
         start.shift(-1, fill_value=frame.height).alias("end"), start.min().over("case").alias("first")
     )
     order: pl.Series | None = None
-    if runs.height == runs["case"].n_unique():  # one run per case: already grouped
+    if (runs["first"] == runs["start"]).all():  # one run per case: already grouped
         keys = frame.select(new_run.cum_sum().alias("cid"), "timestamp", "row")
     else:
         runs = runs.sort("first", "start").with_columns(
@@ -701,12 +708,20 @@ def _replace_blocks(frame: pl.DataFrame, sub: pl.DataFrame, fixed: pl.Series) ->
 
 def _finish_report(frame: pl.DataFrame, bad: pl.DataFrame, report: dict[str, Any]) -> dict[str, Any]:
     """Counts of the sorted log; a duplicate repeats the previous event's activity, time and resource."""
-    same = [pl.col(c) == pl.col(c).shift(1) for c in ("case", "activity", "timestamp")]
-    same.append(pl.col("resource").eq_missing(pl.col("resource").shift(1)))
+    ts = pl.col("timestamp")
     new_case = (pl.col("case") != pl.col("case").shift(1)).fill_null(True)
-    dupes, cases = frame.select(
-        pl.all_horizontal(same).fill_null(False).sum().alias("d"), new_case.sum()
-    ).row(0)
+    cases = frame.select(new_case.sum()).item()
+    # Only events at the same time as the previous one can repeat it: compare strings on those.
+    tied = frame.select(pl.int_range(1, pl.len()).filter((ts == ts.shift(1)).slice(1).fill_null(False)))
+    keys = _columns(frame, ["case", "activity", "resource"])
+    now, before = keys[tied.to_series()], keys[tied.to_series() - 1]
+    dupes = int(
+        (
+            (now["case"] == before["case"])
+            & (now["activity"] == before["activity"])
+            & now["resource"].eq_missing(before["resource"])
+        ).sum()
+    )
     report.update(
         events=frame.height,
         cases=cases,

@@ -1,7 +1,8 @@
 """Process-mining analyses on a normalized event log (see ``eventlog``), in pure Polars.
 
-Every function takes the normalized frame (eager or lazy, sorted by case, timestamp, row) and
-optional ``Filters``, and returns plain data or a small Polars frame. Durations are seconds.
+Every function takes the normalized frame (eager or lazy; grouped by case, each case sorted by
+timestamp and row) and optional ``Filters``, and returns plain data or a small Polars frame.
+Durations are seconds.
 """
 
 from __future__ import annotations
@@ -420,23 +421,31 @@ def log_months(frame: Frame) -> float:
 def _event_base(frame: Frame, filters: Filters | None) -> pl.DataFrame:
     """The events analyze needs, with a dense case index and the wait until the next event.
 
-    One collect over the (case, timestamp, row)-sorted log: ``cid`` numbers the cases in order
+    One collect over the log (grouped by case): ``cid`` numbers the cases in order
     (flagged sorted, so per-case group-bys take Polars' sorted fast path instead of hashing
     the case strings), and ``wait_s`` comes from one shift within the sorted frame.
     """
     case, ts = pl.col("case"), pl.col("timestamp")
-    same = case == case.shift(-1)
-    first = (case != case.shift(1)).fill_null(True)
+    # One comparison of the case strings: an event is a case's last when the next event's case
+    # differs, and its first when the previous event was a last.
+    last, first = pl.col("is_last"), pl.col("is_last").shift(1, fill_value=True)
     base = (
         apply_filters(frame, filters)
         .select(
-            (first.cum_sum() - 1).cast(pl.UInt32).alias("cid"),
+            (case != case.shift(-1)).fill_null(True).alias("is_last"),
             "activity",
             pl.col("activity").hash().alias("activity_hash"),
             "timestamp",
+            _seconds(ts.shift(-1) - ts).alias("wait_s"),
+        )
+        .select(
+            (first.cum_sum() - 1).cast(pl.UInt32).alias("cid"),
+            "activity",
+            "activity_hash",
+            "timestamp",
             first.alias("is_first"),
-            (~same).fill_null(True).alias("is_last"),
-            pl.when(same).then(_seconds(ts.shift(-1) - ts)).alias("wait_s"),
+            "is_last",
+            pl.when(~last).then(pl.col("wait_s")).alias("wait_s"),
         )
         .collect()
     )
@@ -482,7 +491,8 @@ def _hashes_distinct(acts: pl.DataFrame) -> bool:
 def analyze(frame: Frame, filters: Filters | None = None) -> dict[str, Any]:
     """The core analysis: DFG, performance DFG, endpoints, variants, durations.
 
-    The frame must be sorted by (case, timestamp, row), as ``eventlog.read_log`` returns it.
+    The frame must be grouped by case, each sorted by (timestamp, row), as ``eventlog.read_log``
+    returns it.
     Events are collected once (``_event_base``); per-case tables use the sorted case index and
     variants group the cases' activity lists, joining only each distinct variant into a key.
     """
