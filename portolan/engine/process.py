@@ -452,25 +452,18 @@ def _event_base(frame: Frame, filters: Filters | None) -> pl.DataFrame:
     return base.with_columns(pl.col("cid").set_sorted())
 
 
-def _coded_dfg(base: pl.DataFrame, acts: pl.DataFrame, key: str) -> pl.LazyFrame:
-    """``dfg_frame`` of the base, grouping one integer per directly-follows pair.
+def _coded_dfg(coded: pl.DataFrame, names: pl.Series) -> pl.LazyFrame:
+    """``dfg_frame`` of the coded events, grouping one integer per directly-follows pair.
 
-    Each activity is numbered by its row in ``acts`` (through ``key``, a column of both that is
-    one-to-one with the activity), a pair is ``a * n + b``, and names are put back per pair.
+    ``code`` numbers each activity by its position in ``names``; a pair is ``a * n + b``, and
+    names are put back per pair.
     """
-    n = acts.height
+    n = names.len()
     index = pl.arange(0, n, dtype=pl.UInt64, eager=True)
-    names = acts["activity"]
-    coded = base.lazy().select(
-        pl.col(key).replace_strict(acts[key], index, return_dtype=pl.UInt64).alias("code"),
-        "is_last",
-        "wait_s",
-    )
+    code = pl.col("code").cast(pl.UInt64)
     return (
-        coded.select(
-            pl.when(~pl.col("is_last")).then(pl.col("code") * n + pl.col("code").shift(-1)).alias("pair"),
-            "wait_s",
-        )
+        coded.lazy()
+        .select(pl.when(~pl.col("is_last")).then(code * n + code.shift(-1)).alias("pair"), "wait_s")
         .filter(pl.col("pair").is_not_null())
         .group_by("pair")
         .agg(_stats("wait_s"))
@@ -483,6 +476,11 @@ def _coded_dfg(base: pl.DataFrame, acts: pl.DataFrame, key: str) -> pl.LazyFrame
     )
 
 
+def _code_type(n: int) -> pl.DataType:
+    """The smallest unsigned integer type numbering ``n`` activities."""
+    return pl.UInt8 if n <= 1 << 8 else pl.UInt16 if n <= 1 << 16 else pl.UInt32
+
+
 def _hashes_distinct(acts: pl.DataFrame) -> bool:
     """Whether the activities of a log (one row each) all have different 64-bit hashes."""
     return acts["activity_hash"].n_unique() == acts.height
@@ -492,9 +490,8 @@ def analyze(frame: Frame, filters: Filters | None = None) -> dict[str, Any]:
     """The core analysis: DFG, performance DFG, endpoints, variants, durations.
 
     The frame must be grouped by case, each sorted by (timestamp, row), as ``eventlog.read_log``
-    returns it.
-    Events are collected once (``_event_base``); per-case tables use the sorted case index and
-    variants group the cases' activity lists, joining only each distinct variant into a key.
+    returns it. Events are collected once (``_event_base``); per-case tables use the sorted case
+    index and variants group the cases' activity codes, joining only each distinct variant.
     """
     base = _event_base(frame, filters)
     acts = (
@@ -502,31 +499,39 @@ def analyze(frame: Frame, filters: Filters | None = None) -> dict[str, Any]:
         .agg(pl.len(), pl.col("activity_hash").first())
         .sort(["len", "activity"], descending=[True, False])
     )
-    # A case's trace as a list of 64-bit activity hashes groups far faster than a list of
+    # Numbering the events' activities through their 64-bit hashes is faster than through the
     # strings; it is exact when no two activities of this log share a hash (checked; else strings).
     by_hash = _hashes_distinct(acts)
+    # Each event's activity as its row in ``acts`` (a small integer): traces are lists of these
+    # (grouped far faster than lists of strings) and the DFG pairs two of them in one integer.
+    key = "activity_hash" if by_hash else "activity"
+    codes = pl.arange(0, acts.height, dtype=_code_type(acts.height), eager=True)
+    coded = base.select(
+        "cid",
+        pl.col(key).replace_strict(acts[key], codes, return_dtype=codes.dtype).alias("code"),
+        "timestamp",
+        "is_last",
+        "wait_s",
+    )
     # Sorted by timestamp within each case, so with no null timestamp the first and last events
     # are the earliest and latest (Polars' grouped first/last are ~10x faster than min/max).
     ts = pl.col("timestamp")
     no_nulls = base["timestamp"].null_count() == 0
     cases = (
-        base.lazy()
+        coded.lazy()
         .group_by("cid")
         .agg(
             (ts.first() if no_nulls else ts.min()).alias("start"),
             (ts.last() if no_nulls else ts.max()).alias("end"),
-            pl.col("activity_hash" if by_hash else "activity").alias("trace"),
+            pl.col("code").alias("trace"),
         )
         .with_columns(_seconds(pl.col("end") - pl.col("start")).alias("duration_s"))
         .drop("start", "end")
         .collect()
         .lazy()
     )
-    trace = pl.col("trace")
-    if by_hash:
-        trace = trace.list.eval(
-            pl.element().replace_strict(acts["activity_hash"], acts["activity"], return_dtype=pl.String)
-        )
+    names = acts["activity"]
+    trace = pl.col("trace").list.eval(pl.element().replace_strict(codes, names, return_dtype=pl.String))
     variants_lf = (
         cases.group_by("trace")
         .agg(pl.len().alias("count"), pl.col("duration_s").median().alias("median_duration_s"))
@@ -541,7 +546,7 @@ def analyze(frame: Frame, filters: Filters | None = None) -> dict[str, Any]:
     trans = base.lazy()
     dfg, starts, ends, variants, durations, throughput = pl.collect_all(
         [
-            _coded_dfg(base, acts, "activity_hash" if by_hash else "activity"),
+            _coded_dfg(coded, names),
             _endpoint_counts(trans, "is_first"),
             _endpoint_counts(trans, "is_last"),
             variants_lf,

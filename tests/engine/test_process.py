@@ -262,3 +262,15 @@ def test_fast_analyze_equals_plain_group_bys(hashed: bool, monkeypatch: pytest.M
     ours = analyze(frame)
     for key, value in _reference_analyze(frame).items():
         assert ours[key] == value, key
+
+
+def test_more_activities_than_one_byte_numbers() -> None:
+    """300 activities are numbered in 16 bits: every pair, trace and endpoint keeps its names."""
+    events = [(f"c{i}", f"A{i:03d}", 0.0, None) for i in range(300)]
+    events += [(f"c{i}", f"A{(i + 1) % 300:03d}", 1.0, None) for i in range(300)]
+    result = analyze(make_log(events))
+    assert result["events"] == 600 and result["cases"] == 300
+    pairs = {(a, b) for a, b, _ in result["dfg"]}
+    assert pairs == {(f"A{i:03d}", f"A{(i + 1) % 300:03d}") for i in range(300)}
+    assert {tuple(v["activities"]) for v in result["variants"]} == pairs
+    assert result["start_activities"] == {f"A{i:03d}": 1 for i in range(300)}
