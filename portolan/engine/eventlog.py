@@ -653,21 +653,27 @@ def sort_events(frame: pl.DataFrame) -> pl.DataFrame:
     back into the positions their rows already occupy. A log already in that order is returned
     as it is; otherwise one gather of the frame follows.
     """
-    if frame.height < 2:
-        return frame
+    return _sort(frame)[0]
+
+
+def _sort(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.Series]:
+    """``sort_events`` and, aligned with its rows, the case numbers (1, 2, ... in order)."""
     index = pl.get_index_type()
+    if frame.height < 2:
+        return frame, pl.Series("cid", [1] * frame.height, dtype=index)
     case, start = pl.col("case"), pl.col("start")
-    position = pl.int_range(pl.len(), dtype=index)
-    new_run = ~case.eq_missing(case.shift(1)) | (position == 0)  # null cases count as one case
-    runs = frame.select(position.filter(new_run).alias("start"), case.filter(new_run)).with_columns(
+    first_row = pl.int_range(pl.len(), dtype=index) == 0
+    new_run = frame.select(~case.eq_missing(case.shift(1)) | first_row).to_series()  # nulls: one case
+    starts = new_run.arg_true()
+    runs = pl.DataFrame({"start": starts, "case": frame.get_column("case").gather(starts)}).with_columns(
         start.shift(-1, fill_value=frame.height).alias("end"), start.min().over("case").alias("first")
     )
     order: pl.Series | None = None
     if (runs["first"] == runs["start"]).all():  # one run per case: already grouped
-        keys = frame.select(new_run.cum_sum().alias("cid"), "timestamp", "row")
+        keys = pl.DataFrame([new_run.cum_sum().cast(index).alias("cid"), frame["timestamp"], frame["row"]])
     else:
         runs = runs.sort("first", "start").with_columns(
-            (pl.col("first") != pl.col("first").shift(1)).fill_null(True).cum_sum().alias("cid")
+            (pl.col("first") != pl.col("first").shift(1)).fill_null(True).cum_sum().cast(index).alias("cid")
         )
         moved = runs.select(
             pl.int_ranges("start", "end", dtype=index).explode().alias("i"),
@@ -684,15 +690,15 @@ def sort_events(frame: pl.DataFrame) -> pl.DataFrame:
     )
     keys = keys.with_columns(back.fill_null(False).alias("back"))
     if not keys["back"].any():
-        return frame if order is None else contiguous(frame)[order]
+        return (frame if order is None else contiguous(frame)[order]), keys["cid"]
     positions = pl.int_range(frame.height, dtype=index, eager=True)
     keys = keys.with_columns((positions if order is None else order).alias("i"))
     disorderly = keys.filter(pl.col("back"))["cid"].unique().implode()
     sub = keys.with_row_index("pos").filter(pl.col("cid").is_in(disorderly))
     fixed = sub.sort(["cid", "timestamp", "row"])["i"]
     if order is None:
-        return _replace_blocks(frame, sub, fixed)
-    return contiguous(frame)[order.scatter(sub["pos"], fixed)]
+        return _replace_blocks(frame, sub, fixed), keys["cid"]
+    return contiguous(frame)[order.scatter(sub["pos"], fixed)], keys["cid"]
 
 
 def _replace_blocks(frame: pl.DataFrame, sub: pl.DataFrame, fixed: pl.Series) -> pl.DataFrame:
@@ -712,25 +718,31 @@ def _replace_blocks(frame: pl.DataFrame, sub: pl.DataFrame, fixed: pl.Series) ->
     return pl.concat(pieces, rechunk=False)
 
 
-def _finish_report(frame: pl.DataFrame, bad: pl.DataFrame, report: dict[str, Any]) -> dict[str, Any]:
-    """Counts of the sorted log; a duplicate repeats the previous event's activity, time and resource."""
-    ts = pl.col("timestamp")
-    new_case = (pl.col("case") != pl.col("case").shift(1)).fill_null(True)
-    cases = frame.select(new_case.sum()).item()
-    # Only events at the same time as the previous one can repeat it: compare strings on those.
-    tied = frame.select(pl.int_range(1, pl.len()).filter((ts == ts.shift(1)).slice(1).fill_null(False)))
-    keys = _columns(frame, ["case", "activity", "resource"])
-    now, before = keys[tied.to_series()], keys[tied.to_series() - 1]
+def _finish_report(
+    frame: pl.DataFrame, cid: pl.Series, bad: pl.DataFrame, report: dict[str, Any]
+) -> dict[str, Any]:
+    """Counts of the sorted log (``cid``: its case numbers); a duplicate repeats the previous
+    event of its case: same activity, time and resource."""
+    # Candidates compare case numbers, times and string hashes (no string is copied); the few
+    # candidates are then confirmed on the strings themselves, so a hash collision cannot count.
+    same = pl.all_horizontal(pl.col(c) == pl.col(c).shift(1) for c in ("cid", "ts", "a", "r"))
+    hashes = pl.DataFrame(
+        [
+            cid.alias("cid"),
+            frame["timestamp"].alias("ts"),
+            frame["activity"].hash().alias("a"),
+            frame["resource"].hash().alias("r"),
+        ]
+    )
+    candidates = hashes.select(pl.int_range(pl.len()).filter(same.fill_null(False))).to_series()
+    keys = _columns(frame, ["activity", "resource"])
+    now, before = keys[candidates], keys[candidates - 1]
     dupes = int(
-        (
-            (now["case"] == before["case"])
-            & (now["activity"] == before["activity"])
-            & now["resource"].eq_missing(before["resource"])
-        ).sum()
+        ((now["activity"] == before["activity"]) & now["resource"].eq_missing(before["resource"])).sum()
     )
     report.update(
         events=frame.height,
-        cases=cases,
+        cases=int(cid.max() or 0) if frame.height else 0,
         bad_rows=bad["row"].n_unique() if bad.height else 0,
         duplicate_events=dupes,
         first_timestamp=frame["timestamp"].min(),
@@ -771,8 +783,8 @@ def read_log(
     del raw
     good, bad = validate(frame, mapping, on_bad_rows)
     hook("sort", 0, good.height)
-    good = sort_events(good)
-    report = _finish_report(good, bad, {**details, **report})
+    good, cid = _sort(good)
+    report = _finish_report(good, cid, bad, {**details, **report})
     hook("done", good.height, good.height)
     return ReadResult(frame=good, bad_rows=bad, report=report)
 
