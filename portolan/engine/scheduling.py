@@ -92,6 +92,9 @@ class PlanItem:
     deadline: int | None = None
     fixed_start: int | None = None
     weight: int = 1
+    # Run work: it holds team capacity like any item, but as a standing commitment it neither
+    # ends the plan nor joins its critical chain.
+    ongoing: bool = False
 
     @property
     def missing_estimate(self) -> bool:
@@ -454,7 +457,8 @@ def _portfolio_cpsat(
             model.add(starts[i] >= starts[arc.pred] + arc.delta)
     _add_capacity(model, plan, starts, horizon)
     end = model.new_int_var(0, horizon, "end")
-    for i in range(plan.n):
+    projects = [i for i, item in enumerate(plan.items) if not item.ongoing] or range(plan.n)
+    for i in projects:  # run work does not end the plan
         model.add(end >= starts[i] + plan.dur[i])
     lateness = []
     for i, item in enumerate(plan.items):
@@ -575,8 +579,14 @@ def _critical_chain(plan: _Plan, starts: Sequence[int], profile: _Profile) -> se
     """Items whose delay would delay the plan end: back from the last finishers through tight
     precedences and, for capacity-delayed items, through items freeing the same team just then."""
     ends = [s + d for s, d in zip(starts, plan.dur, strict=True)]
-    end = max(ends, default=0)
-    chain = {i for i in range(plan.n) if ends[i] == end}
+    ongoing = {i for i, item in enumerate(plan.items) if item.ongoing}
+    projects = [i for i in range(plan.n) if i not in ongoing] or list(range(plan.n))
+    end = max((ends[i] for i in projects), default=0)
+    chain = {i for i in projects if ends[i] == end}
+    if len(projects) < plan.n:  # run work is a given, not a link of the chain
+        ongoing -= chain
+    else:
+        ongoing = set()
     todo = list(chain)
     while todo:
         k = todo.pop()
@@ -587,7 +597,7 @@ def _critical_chain(plan: _Plan, starts: Sequence[int], profile: _Profile) -> se
         if starts[k] > earliest:
             blockers += _capacity_blockers(plan, starts, ends, k, profile)
         for j in blockers:
-            if j not in chain:
+            if j not in chain and j not in ongoing:
                 chain.add(j)
                 todo.append(j)
     return chain
@@ -678,8 +688,10 @@ def schedule_portfolio(
 def _result(
     plan: _Plan, es: list[int], starts: list[int], method: str, optimal: bool, elapsed: float
 ) -> PortfolioSchedule:
-    end = max((s + d for s, d in zip(starts, plan.dur, strict=True)), default=0)
-    months = max(end, max(len(c) for c in plan.problem.capacity.values()))
+    ends = [s + d for s, d in zip(starts, plan.dur, strict=True)]
+    months = max(max(ends, default=0), max(len(c) for c in plan.problem.capacity.values()))
+    projects = [e for e, item in zip(ends, plan.items, strict=True) if not item.ongoing] or ends
+    end = max(projects, default=0)  # run work does not end the plan
     profile = _load_profile(plan, starts, months)
     reasons = _delay_reasons(plan, starts, es, profile)
     chain = _critical_chain(plan, starts, profile)

@@ -63,6 +63,7 @@ class Window:
     earliest: int | None = None
     deadline: int | None = None
     fixed: int | None = None
+    ongoing: bool = False  # run work: holds capacity, never ends the plan nor joins its chain
 
     @property
     def plan_start(self) -> int:
@@ -169,6 +170,7 @@ def _window(initiative: Initiative, scenario: Scenario, start: dt.date) -> tuple
         earliest=month_index(start, earliest) if earliest else None,
         deadline=month_index(start, deadline) if deadline else None,
         fixed=month_index(start, fixed) if fixed else None,
+        ongoing=initiative.kind == Initiative.Kind.RUN,
     )
     if not committed and window.start < 0:
         window.start = 0  # not started yet: it can start with the plan
@@ -276,6 +278,7 @@ def schedule_problem(data: PlanningData, selected: list[str]) -> scheduling.Port
                 deadline=w.deadline,
                 fixed_start=0 if began_before else w.fixed,
                 weight=weight[key],
+                ongoing=w.ongoing,
             )
         )
     chosen = set(selected)

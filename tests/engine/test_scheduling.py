@@ -348,6 +348,7 @@ def portfolio_problems(draw: st.DrawFn) -> PortfolioProblem:
             draw(st.integers(1, 4)),
             {t: draw(st.floats(0, 40)) for t in draw(st.sets(st.sampled_from(sorted(teams))))},
             earliest_start=draw(st.integers(0, 3)),
+            ongoing=draw(st.integers(0, 4)) == 0,
         )
         for k in range(n)
     ]
@@ -377,8 +378,10 @@ def test_portfolio_plans_are_valid_and_every_delay_has_a_reason(
         assert bool(item.reasons) == (item.start > item.earliest_start)
     if result.items:
         assert result.critical_chain
-        assert result.end == max(
-            item.start + problem_item(problem, item.key).duration for item in result.items
+        projects = [i for i in result.items if not problem_item(problem, i.key).ongoing] or result.items
+        assert result.end == max(item.start + problem_item(problem, item.key).duration for item in projects)
+        assert not any(problem_item(problem, k).ongoing for k in result.critical_chain) or all(
+            problem_item(problem, i.key).ongoing for i in result.items
         )
 
 
@@ -404,3 +407,22 @@ def test_an_item_whose_only_months_are_taken_is_reported_not_planned_forever(met
         "that much capacity are taken by work planned before it; not scheduled",
     )
     assert validate_portfolio(problem, result) == []
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_run_work_holds_capacity_but_is_not_the_critical_chain(method: str) -> None:
+    """A 36-month run item finishes last, yet the plan ends, and its chain runs, through the
+    projects; the run work's capacity is still held (a project needing more waits for it)."""
+    items = [
+        PlanItem("RUN-1", 36, {"Network": 36 * 15.0}, fixed_start=0, ongoing=True),
+        PlanItem("INF-1", 3, {"Network": 15.0}),
+        PlanItem("INF-2", 2, {"Cloud": 10.0}),
+        PlanItem("INF-3", 1, {"Network": 10.0}),
+    ]
+    deps = [PlanDependency("INF-1", "INF-2")]
+    result = _schedule(_plan(items, deps), method)
+    assert result.item("RUN-1").finish == 35
+    assert result.item("INF-1").start == 0 and result.item("INF-2").start == 3
+    assert result.item("INF-3").start == 36  # 15 + 10 > 20 person-days while the run work lasts
+    assert result.end == 37
+    assert result.critical_chain == ("INF-3",)
