@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 DATA_DIR ?= $(CURDIR)/var
 PYTEST_ARGS ?=
 
-.PHONY: run test test-only lint install browser clean
+.PHONY: run test test-only lint install browser system clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,7 +28,17 @@ browser:
 		fi; \
 	fi
 
-run: $(STAMP)
+# Pango from Debian for WeasyPrint (PDF export); present wherever chromium is.
+system:
+	@if ! ldconfig -p | grep -q 'libpangoft2-1.0.so.0'; then \
+		if [ "$$(id -u)" = "0" ]; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core >/dev/null; \
+		else \
+			echo "Pango is missing (PDF export): run 'sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0'"; exit 1; \
+		fi; \
+	fi
+
+run: $(STAMP) system
 	@mkdir -p $(DATA_DIR)
 	@test -s $(DATA_DIR)/secret_key || $(BIN)/python -c "import secrets; print(secrets.token_urlsafe(50))" > $(DATA_DIR)/secret_key
 	@chmod 600 $(DATA_DIR)/secret_key
@@ -44,7 +54,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: $(STAMP) browser lint
+test: $(STAMP) system browser lint
 	@mkdir -p $(DATA_DIR)
 	PORTOLAN_DEBUG=1 PORTOLAN_DATA_DIR=$(DATA_DIR) $(BIN)/portolan makemigrations --check --dry-run >/dev/null
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)

@@ -15,6 +15,7 @@ urlpatterns = [
     path("selection/", scenarios.SelectionView.as_view(), name="selection"),
     path("schedule/", schedule.ScheduleView.as_view(), name="schedule"),
     path("schedule/roadmap.svg", schedule.RoadmapSvgView.as_view(), name="roadmap_svg"),
+    path("schedule/roadmap.pdf", schedule.RoadmapPdfView.as_view(), name="roadmap_pdf"),
     path("scenarios/", scenarios.ScenarioListView.as_view(), name="scenario_list"),
     path("scenarios/add/", scenarios.ScenarioEditView.as_view(), name="scenario_add"),
     path("scenarios/compare/", scenarios.ScenarioCompareView.as_view(), name="scenario_compare"),

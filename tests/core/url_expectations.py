@@ -184,6 +184,7 @@ PAGES: dict[str, Page] = {
     "planning:selection": Page(READ),
     "planning:schedule": Page(READ),
     "planning:roadmap_svg": Page(READ),
+    "planning:roadmap_pdf": Page(READ),
     "planning:scenario_list": Page(READ),
     "planning:scenario_compare": Page(READ),
     "planning:scenario_add": Page(ADD, model="scenario", post=True),

@@ -1,7 +1,10 @@
 """The roadmap pages and the API as their users see them."""
 
+import io
+
 import pytest
 from django.urls import reverse
+from pypdf import PdfReader
 
 from portolan.core.models import AuditEntry
 from portolan.planning import services
@@ -58,6 +61,20 @@ def test_roadmap_exports_as_the_same_svg(solved, viewer):
     assert "attachment" in response["Content-Disposition"]
     body = response.content.decode()
     assert body.startswith("<?xml") and 'data-key="NET-002"' in body and 'data-key="NET-003"' not in body
+
+
+def test_roadmap_exports_as_a_one_page_pdf_of_the_same_picture(solved, viewer):
+    response = client_for(viewer).get(
+        reverse("planning:roadmap_pdf"), {"download": 1, "critical": 1, "lane": "program"}
+    )
+    assert response["Content-Type"] == "application/pdf"
+    assert "attachment" in response["Content-Disposition"] and ".pdf" in response["Content-Disposition"]
+    reader = PdfReader(io.BytesIO(response.content))
+    assert len(reader.pages) == 1
+    text = reader.pages[0].extract_text()
+    assert f"Roadmap — {solved.name}" in text and "Swimlanes by program" in text
+    assert "NET-002" in text and "NET-003" not in text  # filtered to the critical chain
+    assert "critical" in text
 
 
 def test_manager_builds_solves_and_compares_a_scenario_through_the_pages(solved, manager):

@@ -82,6 +82,11 @@ class ScheduleView(View):
         return render(request, "planning/schedule.html", context)
 
 
+def _file_name(scenario: Scenario | None, suffix: str) -> str:
+    name = f"roadmap-{scenario.name if scenario else 'empty'}-{timezone.localdate():%Y%m%d}.{suffix}"
+    return "".join(c if c.isalnum() or c in "-_." else "-" for c in name)
+
+
 class RoadmapSvgView(View):
     """The same roadmap as a standalone SVG file (for reports)."""
 
@@ -90,9 +95,42 @@ class RoadmapSvgView(View):
         response = HttpResponse(
             '<?xml version="1.0" encoding="UTF-8"?>\n' + drawn.svg, content_type="image/svg+xml"
         )
-        name = f"roadmap-{scenario.name if scenario else 'empty'}-{timezone.localdate():%Y%m%d}.svg".replace(
-            " ", "-"
-        )
         if request.GET.get("download"):
-            response["Content-Disposition"] = f'attachment; filename="{name}"'
+            response["Content-Disposition"] = f'attachment; filename="{_file_name(scenario, "svg")}"'
+        return response
+
+
+def _refuse_fetch(url: str, *args, **kwargs):
+    """WeasyPrint URL fetcher that fetches nothing: the page is self-contained, and a document
+    rendered on the server must not reach out to other hosts or read local files."""
+    raise ValueError(f"external resource not fetched: {url}")
+
+
+class RoadmapPdfView(View):
+    """The same roadmap as a one-page PDF sized to the picture (WeasyPrint), with its title,
+    lanes, zoom, filters and baseline written above it."""
+
+    def get(self, request):
+        from weasyprint import HTML  # imported on use: it loads Pango, which pages do not need
+
+        scenario, baseline, options, drawn = build_roadmap(request)
+        html = render(
+            request,
+            "planning/roadmap_pdf.html",
+            {
+                "scenario": scenario,
+                "baseline": baseline,
+                "svg": drawn.svg,
+                "lane_label": roadmap.LANES[options["lane"]],
+                "zoom": options["zoom"],
+                "filters": ", ".join(f"{k} {v}" for k, v in options["filters"].items()),
+                "today": timezone.localdate(),
+                "page_width": max(drawn.width, 400) + 48,
+                "page_height": drawn.height + 110,
+            },
+        ).content.decode()
+        pdf = HTML(string=html, url_fetcher=_refuse_fetch).write_pdf()
+        response = HttpResponse(pdf, content_type="application/pdf")
+        disposition = "attachment" if request.GET.get("download") else "inline"
+        response["Content-Disposition"] = f'{disposition}; filename="{_file_name(scenario, "pdf")}"'
         return response
