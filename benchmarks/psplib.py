@@ -122,7 +122,13 @@ def main() -> None:
         limit = args.time_limit or (1.0 if name == "j30" else 10.0)
         paths = sample(instance_paths([args.data / name]), args.limit)
         done = load_rows(args.rows, limit, args.workers)
-        jobs = [(str(p), limit, args.workers) for p in paths if p.stem not in done]
+        # Instance 1 of every parameter group first, then instance 2, ...: a run stopped early
+        # (and resumed with --rows) has covered every group alike.
+        todo = sorted(
+            ((n, p) for n, p in enumerate(paths) if p.stem not in done),
+            key=lambda np: (int(np[1].stem.rsplit("_", 1)[1]), np[0]),
+        )
+        jobs = [(str(p), limit, args.workers) for _, p in todo]
         with ProcessPoolExecutor(args.processes) as pool:
             for row in pool.map(solve_one, jobs):
                 done[row["instance"]] = row
