@@ -404,3 +404,44 @@ def test_sort_events_re_sorts_disorderly_cases_of_a_grouped_log_in_place(cases: 
     assert result["case"].to_list() == case_ids
     assert result["timestamp"].to_list() == [T0.replace(hour=h) for _ in range(cases) for h in (1, 2, 3)]
     assert result.filter(pl.col("case") == f"C{cases - 1:05d}")["row"].to_list() == [5, 4, 6]
+
+
+@settings(deadline=None, max_examples=60)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["c1", "c2", "c3"]),
+            st.sampled_from(["A", "B"]),
+            st.integers(min_value=0, max_value=2),
+            st.sampled_from(["ann", "bob", None]),
+        ),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_case_and_duplicate_counts_equal_a_plain_count(
+    events: list[tuple[str, str, int, str | None]],
+) -> None:
+    """The report's counts (case numbers from the sort, duplicates found on hashes) equal a
+    plain count on the sorted frame: an event repeating its case's previous activity, time
+    and resource (a missing resource repeating a missing one)."""
+    frame = pl.DataFrame(
+        {
+            "row": list(range(1, len(events) + 1)),
+            "case": [e[0] for e in events],
+            "activity": [e[1] for e in events],
+            "timestamp": [T0.replace(hour=e[2]) for e in events],
+            "resource": [e[3] for e in events],
+        },
+        schema_overrides={"row": pl.Int64, "timestamp": pl.Datetime("us", "UTC"), "resource": pl.String},
+    )
+    ordered, cid = eventlog._sort(frame)
+    report = eventlog._finish_report(ordered, cid, ordered.clear().select("row"), {})
+    rows = ordered.rows(named=True)
+    plain = sum(
+        1
+        for before, now in zip(rows, rows[1:], strict=False)
+        if all(before[k] == now[k] for k in ("case", "activity", "timestamp", "resource"))
+    )
+    assert report["duplicate_events"] == plain
+    assert report["cases"] == len({e[0] for e in events}) == cid.n_unique()
