@@ -279,6 +279,12 @@ class _Plan:
             cols.append([math.floor(v * UNITS_PER_DAY + 1e-9) for v in values[:months]])
         return np.array(cols, dtype=np.int64).T.reshape(months, len(self.teams))
 
+    def profile(self, months: int) -> _Profile:
+        """Free capacity from month 0, explicit for at least ``months`` months and for every month
+        a team's capacity is given (beyond that each team's last value holds)."""
+        given = max(len(c) for c in self.problem.capacity.values())
+        return _Profile(self.capacity_units(max(months, given)), self.steady_units())
+
     def steady_units(self) -> np.ndarray:
         return self.capacity_units(max(len(c) for c in self.problem.capacity.values()))[-1]
 
@@ -400,8 +406,8 @@ def _plan_and_place(problem: PortfolioProblem) -> tuple[_Plan, list[int], list[i
             need = plan.demand[exc.item][exc.team] / UNITS_PER_DAY
             excluded[item.key] = (
                 f"{item.key} needs {need:g} person-days/month of {team} for {plan.dur[exc.item]} "
-                f"month(s); the only months where {team} has that much capacity are taken by work "
-                "planned before it; not scheduled"
+                f"month(s); no month it can start in (after its dependencies) has that much {team} "
+                "capacity left once the work planned before it is placed; not scheduled"
             )
 
 
@@ -409,7 +415,7 @@ def _portfolio_sgs(plan: _Plan, es: Sequence[int]) -> list[int]:
     """Serial SGS: fixed items first, then by latest start, weight and earliest start."""
     horizon = max((e + d for e, d in zip(es, plan.dur, strict=True)), default=0) + 1
     ls = _latest_starts(plan, horizon * 10)
-    profile = _Profile(plan.capacity_units(horizon), plan.steady_units())
+    profile = plan.profile(horizon)
     starts = [-1] * plan.n
     for i, fixed in enumerate(plan.fixed):
         if fixed is not None:
@@ -515,7 +521,7 @@ def _left_shift(plan: _Plan, starts: list[int]) -> list[int]:
     """Move each movable item to its earliest feasible month, others fixed, until nothing moves."""
     starts = list(starts)
     horizon = max((s + d for s, d in zip(starts, plan.dur, strict=True)), default=0) + 1
-    profile = _Profile(plan.capacity_units(horizon), plan.steady_units())
+    profile = plan.profile(horizon)
     for i, s in enumerate(starts):
         profile.reserve(s, plan.dur[i], plan.demand[i])
     for _ in range(5):
@@ -535,7 +541,7 @@ def _left_shift(plan: _Plan, starts: list[int]) -> list[int]:
 
 
 def _load_profile(plan: _Plan, starts: Sequence[int], months: int) -> _Profile:
-    profile = _Profile(plan.capacity_units(months), plan.steady_units())
+    profile = plan.profile(months)
     for i, s in enumerate(starts):
         profile.reserve(s, plan.dur[i], plan.demand[i])
     return profile
@@ -583,9 +589,7 @@ def _critical_chain(plan: _Plan, starts: Sequence[int], profile: _Profile) -> se
     projects = [i for i in range(plan.n) if i not in ongoing] or list(range(plan.n))
     end = max((ends[i] for i in projects), default=0)
     chain = {i for i in projects if ends[i] == end}
-    if len(projects) < plan.n:  # run work is a given, not a link of the chain
-        ongoing -= chain
-    else:
+    if len(projects) == plan.n:  # only run work: the chain is made of it
         ongoing = set()
     todo = list(chain)
     while todo:

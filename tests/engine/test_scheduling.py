@@ -403,8 +403,9 @@ def test_an_item_whose_only_months_are_taken_is_reported_not_planned_forever(met
     assert [i.key for i in result.items] == ["INF-1", "INF-3"]
     assert result.items[0].start == 0
     assert result.infeasibilities == (
-        "INF-2 needs 30 person-days/month of Cloud for 1 month(s); the only months where Cloud has "
-        "that much capacity are taken by work planned before it; not scheduled",
+        "INF-2 needs 30 person-days/month of Cloud for 1 month(s); no month it can start in (after "
+        "its dependencies) has that much Cloud capacity left once the work planned before it is "
+        "placed; not scheduled",
     )
     assert validate_portfolio(problem, result) == []
 
@@ -426,3 +427,27 @@ def test_run_work_holds_capacity_but_is_not_the_critical_chain(method: str) -> N
     assert result.item("INF-3").start == 36  # 15 + 10 > 20 person-days while the run work lasts
     assert result.end == 37
     assert result.critical_chain == ("INF-3",)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_capacity_given_beyond_the_plan_horizon_is_used_month_by_month(method: str) -> None:
+    """Capacity listed for more months than the plan first spans: free months 4-6 are found,
+    and a month with no capacity is never booked (review finding: months past the first horizon
+    were read as the last listed value)."""
+    capacity = {"T": (0.0, 0.0, 0.0, 0.0, 10.0, 10.0, 10.0, 0.0)}
+    items = [PlanItem("A", 1, {"T": 5.0}), PlanItem("B", 1, {"T": 10.0}), PlanItem("C", 1, {"T": 10.0})]
+    problem = _plan(items, capacity=capacity)
+    result = _schedule(problem, method)
+    assert result.infeasibilities == ()
+    assert sorted(i.start for i in result.items) == [4, 5, 6]  # no two fit in one month of 10
+    assert validate_portfolio(problem, result) == []
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_a_month_without_capacity_between_two_with_is_skipped(method: str) -> None:
+    problem = _plan(
+        [PlanItem("A", 1, {"T": 10.0}), PlanItem("B", 1, {"T": 10.0})], capacity={"T": (10.0, 0.0, 0.0, 10.0)}
+    )
+    result = _schedule(problem, method)
+    assert sorted(i.start for i in result.items) == [0, 3]
+    assert validate_portfolio(problem, result) == []

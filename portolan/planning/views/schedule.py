@@ -84,7 +84,7 @@ class ScheduleView(View):
 
 def _file_name(scenario: Scenario | None, suffix: str) -> str:
     name = f"roadmap-{scenario.name if scenario else 'empty'}-{timezone.localdate():%Y%m%d}.{suffix}"
-    return "".join(c if c.isalnum() or c in "-_." else "-" for c in name)
+    return "".join(c if (c.isascii() and c.isalnum()) or c in "-_." else "-" for c in name)
 
 
 class RoadmapSvgView(View):
@@ -100,18 +100,14 @@ class RoadmapSvgView(View):
         return response
 
 
-def _refuse_fetch(url: str, *args, **kwargs):
-    """WeasyPrint URL fetcher that fetches nothing: the page is self-contained, and a document
-    rendered on the server must not reach out to other hosts or read local files."""
-    raise ValueError(f"external resource not fetched: {url}")
-
-
 class RoadmapPdfView(View):
     """The same roadmap as a one-page PDF sized to the picture (WeasyPrint), with its title,
     lanes, zoom, filters and baseline written above it."""
 
     def get(self, request):
-        from weasyprint import HTML  # imported on use: it loads Pango, which pages do not need
+        # Imported on use: it loads Pango, which pages do not need.
+        from weasyprint import HTML
+        from weasyprint.urls import URLFetcher
 
         scenario, baseline, options, drawn = build_roadmap(request)
         html = render(
@@ -129,7 +125,9 @@ class RoadmapPdfView(View):
                 "page_height": drawn.height + 110,
             },
         ).content.decode()
-        pdf = HTML(string=html, url_fetcher=_refuse_fetch).write_pdf()
+        # No protocol allowed: the page is self-contained, and a document rendered on the server
+        # must neither reach other hosts nor read local files (a refused URL is left out).
+        pdf = HTML(string=html, url_fetcher=URLFetcher(allowed_protocols=())).write_pdf()
         response = HttpResponse(pdf, content_type="application/pdf")
         disposition = "attachment" if request.GET.get("download") else "inline"
         response["Content-Disposition"] = f'{disposition}; filename="{_file_name(scenario, "pdf")}"'
