@@ -83,6 +83,35 @@ class Excess:
     hours_per_month: float
     sample: list[str]
     total: int
+    median_s: float = 0.0
+    baseline_s: float = 0.0
+
+    @property
+    def readable_ratio(self) -> bool:
+        """A ratio reads well unless the others are very short (under an hour) or it exceeds 20:
+        "651× longer" says less than the two medians."""
+        return self.baseline_s >= 3600 and self.ratio <= MAX_READABLE_RATIO
+
+    @property
+    def medians(self) -> str:
+        return f"{_span(self.median_s)} against {_span(self.baseline_s)}"
+
+    @property
+    def longer(self) -> str:
+        """'2.6× longer', or 'a median of 9.6 days against 21 min' (see ``readable_ratio``)."""
+        return f"{self.ratio:.1f}× longer" if self.readable_ratio else f"a median of {self.medians}"
+
+
+MAX_READABLE_RATIO = 20
+
+
+def _span(seconds: float) -> str:
+    """A duration in the unit that reads best: min, h or days."""
+    if seconds < 3600:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 2 * 86400:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:.1f} days"
 
 
 def excess(ctx: Context, flagged: pl.Series, baseline_s: float | None = None) -> Excess:
@@ -96,7 +125,8 @@ def excess(ctx: Context, flagged: pl.Series, baseline_s: float | None = None) ->
     hit_median = float(hit["duration_s"].median() or 0.0)
     ratio = hit_median / baseline_s if baseline_s > 0 else float("inf") if hit_median else 1.0
     hours = float(over["excess_s"].sum()) / 3600 / ctx.months
-    return Excess(ratio, hours, over["case"].head(ctx.config.sample_size).to_list(), hit.height)
+    sample = over["case"].head(ctx.config.sample_size).to_list()
+    return Excess(ratio, hours, sample, hit.height, hit_median, baseline_s)
 
 
 def _finding(code: str, title: str, ctx: Context, ex: Excess, kpi: str, **details: Any) -> Finding:
@@ -130,7 +160,8 @@ def detect_reassignment(ctx: Context) -> list[Finding]:
     ex = excess(ctx, flagged)
     title = (
         f"Incidents reassigned {k}+ times: {ex.total / ctx.n_cases:.0%} of volume, median resolution "
-        f"{ex.ratio:.1f}× longer, about {ex.hours_per_month:,.0f} hours of delay a month"
+        f"{ex.longer if ex.readable_ratio else ex.medians}, "
+        f"about {ex.hours_per_month:,.0f} hours of delay a month"
     )
     return [_finding("reassignment", title, ctx, ex, "reassignment_rate", threshold=k)]
 
@@ -145,7 +176,7 @@ def detect_ping_pong(ctx: Context) -> list[Finding]:
         ex = excess(ctx, pl.Series(ids, dtype=pl.String))
         title = (
             f"Ping-pong between {a} and {b} in {share:.1%} of cases; those cases take "
-            f"{ex.ratio:.1f}× longer (about {ex.hours_per_month:,.0f} hours a month)"
+            f"{ex.longer} (about {ex.hours_per_month:,.0f} hours a month)"
         )
         found.append(_finding("ping_pong", title, ctx, ex, "reassignment_rate", groups=[a, b]))
     return found
@@ -163,7 +194,7 @@ def detect_push_to_front(ctx: Context) -> list[Finding]:
     ex = excess(ctx, per_case.filter(~pl.col("first_only"))["case"])
     title = (
         f"{first} closes only {share_first:.0%} of incidents (push-to-front); escalated incidents take "
-        f"{ex.ratio:.1f}× longer (about {ex.hours_per_month:,.0f} hours a month)"
+        f"{ex.longer} (about {ex.hours_per_month:,.0f} hours a month)"
     )
     return [
         _finding("push_to_front", title, ctx, ex, "first_line_resolution_rate", first_level_share=share_first)
@@ -216,7 +247,7 @@ def detect_rework(ctx: Context) -> list[Finding]:
     ex = excess(ctx, pl.Series(rw["rework_cases"], dtype=pl.String))
     title = (
         f"Rework: {rw['share']:.0%} of cases return to an earlier step (most often '{act}', {n:,} cases); "
-        f"they take {ex.ratio:.1f}× longer (about {ex.hours_per_month:,.0f} hours a month)"
+        f"they take {ex.longer} (about {ex.hours_per_month:,.0f} hours a month)"
     )
     return [_finding("rework", title, ctx, ex, "rework_rate", top_activity=act)]
 
@@ -280,7 +311,7 @@ def detect_reopen(ctx: Context) -> list[Finding]:
         return []
     ex = excess(ctx, pl.Series(ro["reopened_cases"], dtype=pl.String))
     title = (
-        f"{ro['rate']:.1%} of closed incidents are reopened ({ex.total:,}); they take {ex.ratio:.1f}× longer "
+        f"{ro['rate']:.1%} of closed incidents are reopened ({ex.total:,}); they take {ex.longer} "
         f"(about {ex.hours_per_month:,.0f} hours a month)"
     )
     return [_finding("reopen", title, ctx, ex, "reopen_rate", rate=ro["rate"])]

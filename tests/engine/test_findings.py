@@ -147,3 +147,14 @@ def test_shared_logs_produce_quantified_findings(zip_path: Path, preset: str, ex
         assert f.impact_hours_per_month >= 0 and 0 < f.share_of_cases <= 1
         assert 0 < len(f.evidence_case_ids) <= f.evidence_total
         assert any(ch.isdigit() for ch in f.title)
+
+
+def test_a_ratio_over_very_short_cases_is_told_as_two_medians() -> None:
+    """651× longer says less than '9.6 days against 21 min': past 20×, or when the other cases
+    take under an hour, a finding gives both medians instead of their ratio."""
+    from portolan.engine.findings import Excess
+
+    assert Excess(2.6, 10.0, [], 3, median_s=2.6 * 7200, baseline_s=7200).longer == "2.6× longer"
+    short = Excess(651.4, 10.0, [], 3, median_s=9.6 * 86400, baseline_s=21 * 60)
+    assert short.longer == "a median of 9.6 days against 21 min"
+    assert not Excess(25.0, 1.0, [], 1, median_s=25 * 7200, baseline_s=7200).readable_ratio
