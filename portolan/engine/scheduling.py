@@ -279,14 +279,23 @@ class _Plan:
             cols.append([math.floor(v * UNITS_PER_DAY + 1e-9) for v in values[:months]])
         return np.array(cols, dtype=np.int64).T.reshape(months, len(self.teams))
 
+    @property
+    def capacity_months(self) -> int:
+        """Months for which some team's capacity is given (after them, each team's last value)."""
+        return max(len(c) for c in self.problem.capacity.values())
+
+    @property
+    def projects(self) -> list[int]:
+        """The items that end the plan: all but run work (all of them if there is only run work)."""
+        return [i for i, item in enumerate(self.items) if not item.ongoing] or list(range(self.n))
+
     def profile(self, months: int) -> _Profile:
-        """Free capacity from month 0, explicit for at least ``months`` months and for every month
-        a team's capacity is given (beyond that each team's last value holds)."""
-        given = max(len(c) for c in self.problem.capacity.values())
-        return _Profile(self.capacity_units(max(months, given)), self.steady_units())
+        """Free capacity from month 0, explicit for at least ``months`` months and every month
+        a capacity is given."""
+        return _Profile(self.capacity_units(max(months, self.capacity_months)), self.steady_units())
 
     def steady_units(self) -> np.ndarray:
-        return self.capacity_units(max(len(c) for c in self.problem.capacity.values()))[-1]
+        return self.capacity_units(self.capacity_months)[-1]
 
     def _demand_units(self, item: PlanItem) -> list[int]:
         effort, duration = item.effort or {}, item.duration or 1
@@ -296,7 +305,7 @@ class _Plan:
         """False (with an explanation) when a team can never supply the item's monthly demand."""
         demand = np.array(self._demand_units(item), dtype=np.int64)
         duration = max(int(item.duration or 0), 1)
-        months = max(max(len(c) for c in self.problem.capacity.values()), item.earliest_start) + duration
+        months = max(self.capacity_months, item.earliest_start) + duration
         ok = self.capacity_units(months)[max(item.earliest_start, 0) :] >= demand
         for t, team in enumerate(self.teams):
             runs = np.convolve(ok[:, t].astype(np.int64), np.ones(duration, dtype=np.int64), "valid")
@@ -463,8 +472,7 @@ def _portfolio_cpsat(
             model.add(starts[i] >= starts[arc.pred] + arc.delta)
     _add_capacity(model, plan, starts, horizon)
     end = model.new_int_var(0, horizon, "end")
-    projects = [i for i, item in enumerate(plan.items) if not item.ongoing] or range(plan.n)
-    for i in projects:  # run work does not end the plan
+    for i in plan.projects:  # run work does not end the plan
         model.add(end >= starts[i] + plan.dur[i])
     lateness = []
     for i, item in enumerate(plan.items):
@@ -585,12 +593,10 @@ def _critical_chain(plan: _Plan, starts: Sequence[int], profile: _Profile) -> se
     """Items whose delay would delay the plan end: back from the last finishers through tight
     precedences and, for capacity-delayed items, through items freeing the same team just then."""
     ends = [s + d for s, d in zip(starts, plan.dur, strict=True)]
-    ongoing = {i for i, item in enumerate(plan.items) if item.ongoing}
-    projects = [i for i in range(plan.n) if i not in ongoing] or list(range(plan.n))
+    projects = plan.projects
+    ongoing = set(range(plan.n)) - set(projects)  # run work is a given, not a link of the chain
     end = max((ends[i] for i in projects), default=0)
     chain = {i for i in projects if ends[i] == end}
-    if len(projects) == plan.n:  # only run work: the chain is made of it
-        ongoing = set()
     todo = list(chain)
     while todo:
         k = todo.pop()
@@ -693,9 +699,8 @@ def _result(
     plan: _Plan, es: list[int], starts: list[int], method: str, optimal: bool, elapsed: float
 ) -> PortfolioSchedule:
     ends = [s + d for s, d in zip(starts, plan.dur, strict=True)]
-    months = max(max(ends, default=0), max(len(c) for c in plan.problem.capacity.values()))
-    projects = [e for e, item in zip(ends, plan.items, strict=True) if not item.ongoing] or ends
-    end = max(projects, default=0)  # run work does not end the plan
+    months = max(max(ends, default=0), plan.capacity_months)
+    end = max((ends[i] for i in plan.projects), default=0)  # run work does not end the plan
     profile = _load_profile(plan, starts, months)
     reasons = _delay_reasons(plan, starts, es, profile)
     chain = _critical_chain(plan, starts, profile)

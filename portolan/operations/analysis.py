@@ -69,6 +69,14 @@ def write_json(path: Path, data: Any) -> None:
     os.replace(tmp, path)
 
 
+def read_json(path: Path) -> Any | None:
+    """The JSON stored at ``path`` by :func:`write_json`, or ``None`` when there is none yet."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+
+
 @dataclasses.dataclass(frozen=True)
 class Window:
     """A time window [start, end) over case starts (event logs) or deployments (DORA)."""
@@ -249,10 +257,8 @@ def log_filters(
 def filter_options(log) -> list[dict[str, Any]]:
     """The filterable columns of a log with their most frequent values (by cases), cached."""
     path = log.folder / "cache" / OPTIONS_FILE
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        pass
+    if (cached := read_json(path)) is not None:
+        return cached
     lf = eventlog.read_normalized(log.parquet)
     names = lf.collect_schema().names()
     columns = {n: c for n, c in filter_columns(log.mapping).items() if c in names}
@@ -357,14 +363,10 @@ def page_data(log, page: str, filters: CaseFilters | Window) -> dict[str, Any]:
     """The cached page data of an EventLog for some filters; computed and stored on first use."""
     filters = _case_filters(filters)
     path = cache_path(log.folder, page, filters)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        pass
-    else:
+    if (cached := read_json(path)) is not None:
         with contextlib.suppress(OSError):
             os.utime(path)  # recently used: pruned last
-        return data
+        return cached
     frame = eventlog.read_normalized(log.parquet).collect()
     data = jsonable(compute_page(frame, page, filters, log.preset))
     write_json(path, data)
@@ -404,10 +406,8 @@ def dora_metrics(dataset, every: str, window: Window) -> dict[str, Any]:
     if window.start is None and window.end is None and every in dataset.metrics:
         return dataset.metrics[every]
     path = dataset.folder / "cache" / f"dora-{every}-{window.key}.json"
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        pass
+    if (cached := read_json(path)) is not None:
+        return cached
     data = jsonable(
         dora.compute(
             dora_data(dataset),
