@@ -152,33 +152,37 @@ def reference(names: list[str]) -> None:
         print(f"{dest}: {ref['events']} events, {ref['cases']} cases, {ref['variant_count']} variants")
 
 
-def bench(path: Path, name: str, columns: str) -> None:
-    """Time pm4py end to end on one file; print one JSON object."""
+def bench(path: Path, name: str, columns: str, repeat: int = 1) -> None:
+    """Time pm4py end to end on one file (best of ``repeat`` runs, as Portolan's figure is);
+    print one JSON object."""
     spec = LOGS[name]
     t0 = time.perf_counter()
     pm4py = quiet_import_pm4py()
-    t_import = time.perf_counter()
-    df = read_frame(path, spec, columns)
-    t_read = time.perf_counter()
-    log = prepare(pm4py, df, spec)
-    t_prep = time.perf_counter()
-    res = analyses(pm4py, log)
-    t_done = time.perf_counter()
-    print(
-        json.dumps(
+    import_s = time.perf_counter() - t0
+    runs = []
+    for _ in range(repeat):
+        t_start = time.perf_counter()
+        df = read_frame(path, spec, columns)
+        t_read = time.perf_counter()
+        log = prepare(pm4py, df, spec)
+        t_prep = time.perf_counter()
+        res = analyses(pm4py, log)
+        t_done = time.perf_counter()
+        runs.append(
             {
                 "events": len(log),
                 "columns": len(df.columns),
                 "variants": len(res["variants"]),
-                "import_s": t_import - t0,
-                "read_s": t_read - t_import,
+                "import_s": import_s,
+                "read_s": t_read - t_start,
                 "format_s": t_prep - t_read,
                 "analyses_s": t_done - t_prep,
-                "end_to_end_s": t_done - t_import,
-                "peak_rss_mb": peak_rss_mb(),
+                "end_to_end_s": t_done - t_start,
             }
         )
-    )
+        del df, log, res
+    best = min(runs, key=lambda r: r["end_to_end_s"])
+    print(json.dumps({**best, "runs": len(runs), "peak_rss_mb": peak_rss_mb()}))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -196,11 +200,12 @@ def main(argv: list[str] | None = None) -> None:
         default="preset",
         help="read only case/activity/timestamp, or every column Portolan's preset reads (default)",
     )
+    b.add_argument("--repeat", type=int, default=1, help="runs; the best is reported")
     args = parser.parse_args(argv)
     if args.cmd == "reference":
         reference(args.names)
     else:
-        bench(args.file, args.preset, args.columns)
+        bench(args.file, args.preset, args.columns, args.repeat)
 
 
 if __name__ == "__main__":

@@ -16,9 +16,9 @@ import io
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -91,6 +91,20 @@ class Mapping:
         cols = [self.case, *self.activity_columns(), self.timestamp, self.start_timestamp]
         cols += [self.resource, self.group, *self.attributes]
         return list(dict.fromkeys(c for c in cols if c))
+
+    def only(self, keep: Iterable[str] = ()) -> Mapping:
+        """This mapping reduced to case, activity and timestamps plus the normalized columns named
+        in ``keep`` ("resource", "group", attribute names): an analysis reads no more than it uses.
+
+        Without a resource, duplicate events are those repeating the activity and the time.
+        """
+        keep = set(keep)
+        return replace(
+            self,
+            resource=self.resource if "resource" in keep else None,
+            group=self.group if "group" in keep else None,
+            attributes=tuple(a for a in self.attributes if a in keep),
+        )
 
 
 PRESETS: dict[str, Mapping] = {
@@ -218,9 +232,14 @@ def materialize(
         yield dest, dest.suffix.lower()
 
 
+SNIFF_LINES = 32  # csv.Sniffer's regexes cost ~5 ms on 64 KB; 32 lines decide as well
+
+
 def sniff_separator(sample: str) -> str:
-    """The field separator of a CSV sample: csv.Sniffer, else the most frequent candidate."""
+    """The field separator of a CSV sample (its first ``SNIFF_LINES`` lines): csv.Sniffer, else
+    the most frequent candidate in the header."""
     candidates = ",;\t|"
+    sample = "".join(sample.splitlines(keepends=True)[:SNIFF_LINES])
     try:
         return csv.Sniffer().sniff(sample, delimiters=candidates).delimiter
     except csv.Error:

@@ -18,7 +18,7 @@ from portolan.portfolio.models import Dependency, Initiative
 
 LANES = {"team": "Team", "objective": "Objective", "program": "Program"}
 ZOOMS = {"month": 34, "quarter": 12}  # pixels per month
-LABEL_W, ROW_H, BAR_H, HEADER_H, LANE_H = 250, 22, 14, 36, 22
+LABEL_W, ROW_H, BAR_H, HEADER_H, LANE_H = 250, 22, 14, 48, 22
 BAR, CRITICAL, GHOST, INK = "#4c78a8", "#6f42c1", "#8c959f", "#212529"
 
 
@@ -234,7 +234,8 @@ def _draw(lanes, ppm: int, zoom: str, today: dt.date, arrows) -> Roadmap:
     out.append(
         f'<line class="today" x1="{tx:.1f}" y1="{HEADER_H - 6}" x2="{tx:.1f}" y2="{height}" '
         f'stroke="{INK}" stroke-width="1.5" stroke-dasharray="5 3"/>'
-        f'<text x="{tx + 3:.1f}" y="{HEADER_H - 22}" font-weight="600" fill="{INK}">'
+        # Its own row of the header, between the years (y=12) and the months: never over a year.
+        f'<text x="{tx + 3:.1f}" y="{HEADER_H - 24}" font-weight="600" fill="{INK}">'
         f"today {today:%Y-%m-%d}</text>"
     )
     out.append("</svg>")

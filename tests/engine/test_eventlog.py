@@ -445,3 +445,13 @@ def test_case_and_duplicate_counts_equal_a_plain_count(
     )
     assert report["duplicate_events"] == plain
     assert report["cases"] == len({e[0] for e in events}) == cid.n_unique()
+
+
+def test_only_keeps_case_activity_timestamps_and_the_named_columns():
+    vinst = eventlog.PRESETS["vinst"]
+    assert vinst.only().source_columns() == ["SR Number", "Activity", "Change Date+Time"]
+    kept = vinst.only(["group", "Product", "unknown"])
+    assert kept.source_columns() == ["SR Number", "Activity", "Change Date+Time", "Involved ST", "Product"]
+    assert kept.timestamp_format == vinst.timestamp_format and kept.null_values == vinst.null_values
+    two_stamps = eventlog.Mapping("c", ("a", "b"), "end", start_timestamp="start", resource="r")
+    assert two_stamps.only().source_columns() == ["c", "a", "b", "end", "start"]

@@ -265,6 +265,27 @@ def test_cli_analyze_filters_by_attribute_and_variant(capsys):
     assert narrowed["cases"] == traces.filter(pl.col("activity") == variant["activities"]).height > 0
 
 
+def test_cli_analyze_reads_only_the_columns_it_uses(capsys, monkeypatch):
+    read = services.eventlog.read_log
+    mappings = []
+
+    def spy(source, mapping, **kwargs):
+        mappings.append(mapping)
+        return read(source, mapping, **kwargs)
+
+    monkeypatch.setattr(services.eventlog, "read_log", spy)
+    whole = cli(capsys, str(SERVICENOW_ZIP), "--preset", "servicenow")
+    narrowed = cli(capsys, str(SERVICENOW_ZIP), "--preset", "servicenow", "--filter", "priority=1 - Critical")
+    assert [m.source_columns() for m in mappings] == [
+        ["number", "incident_state", "sys_updated_at"],
+        ["number", "incident_state", "sys_updated_at", "priority"],
+    ]
+    frame = read(SERVICENOW_ZIP, services.eventlog.PRESETS["servicenow"]).frame
+    expected = process.analyze(frame)
+    assert whole["dfg"] == [list(edge) for edge in expected["dfg"]] and whole["cases"] == expected["cases"]
+    assert narrowed["cases"] == len(cases_with(frame, priority="1 - Critical")) < whole["cases"]
+
+
 def test_cli_analyze_refuses_unknown_filters(log_csv):
     args = ["eventlog", "analyze", str(log_csv), *(f"--{k}={v}" for k, v in MAPPING.items() if k != "group")]
     with pytest.raises(CommandError, match="Unknown filter column 'team'"):

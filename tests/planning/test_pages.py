@@ -1,13 +1,15 @@
 """The roadmap pages and the API as their users see them."""
 
+import datetime as dt
 import io
 
 import pytest
+from defusedxml import ElementTree
 from django.urls import reverse
 from pypdf import PdfReader
 
 from portolan.core.models import AuditEntry
-from portolan.planning import services
+from portolan.planning import roadmap, services
 from portolan.planning.models import Baseline, Scenario
 from tests.conftest import client_for, last_audit
 
@@ -116,3 +118,14 @@ def test_api_creates_a_scenario_audited_as_api(plan, manager):
     scenario = Scenario.objects.get(name="From the API")
     entry = last_audit(scenario)
     assert entry.source == AuditEntry.Source.API and entry.action == AuditEntry.Action.CREATE
+
+
+@pytest.mark.parametrize("today", [dt.date(2026, 12, 20), dt.date(2027, 1, 3), dt.date(2027, 6, 15)])
+def test_the_today_label_never_covers_a_year_label(solved, today):
+    svg = ElementTree.fromstring(roadmap.build(solved.results, today=today).svg)
+    texts = svg.findall("{http://www.w3.org/2000/svg}text")
+    label = next(t for t in texts if (t.text or "").startswith("today"))
+    years = [t for t in texts if (t.text or "").isdigit() and len(t.text) == 4]
+    assert label.text == f"today {today:%Y-%m-%d}" and years
+    font = float(svg.get("font-size"))
+    assert all(abs(float(label.get("y")) - float(year.get("y"))) >= font for year in years)

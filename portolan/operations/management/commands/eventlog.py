@@ -128,10 +128,17 @@ class Command(BaseCommand):
         if opts.action == "import":
             self._import(opts)
             return
+        full = mapping = build_mapping(opts)
+        pairs: list[tuple[str, str]] = []
+        if opts.action == "analyze":
+            # The analysis needs case, activity and time, plus the columns it is filtered on.
+            pairs = self._filter_pairs(full, opts.filter)
+            columns = analysis.filter_columns(dataclasses.asdict(full))
+            mapping = full.only(columns.get(name, name) for name, _ in pairs)
         try:
             result = eventlog.read_log(
                 opts.file,
-                build_mapping(opts),
+                mapping,
                 separator=opts.separator,
                 encoding=opts.encoding,
                 on_bad_rows="quarantine" if opts.quarantine else "reject",
@@ -140,23 +147,35 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         out: dict[str, Any] = {"read": result.report}
         if opts.action == "analyze":
-            out |= self._analyze(result.frame, opts)
+            out |= self._analyze(result.frame, opts, full, pairs)
         else:
             out["findings"] = [f.to_dict() for f in findings.detect(result.frame, self._config(opts))]
         self.stdout.write(json.dumps(_jsonable(out), ensure_ascii=False))
 
     @staticmethod
-    def _analyze(frame: pl.DataFrame, opts: Namespace) -> dict[str, Any]:
-        """The analysis of the cases passing ``--filter``/``--variant``; variants carry their id."""
-        columns = analysis.filter_columns(dataclasses.asdict(build_mapping(opts)))
+    def _filter_pairs(mapping: eventlog.Mapping, texts: list[str]) -> list[tuple[str, str]]:
+        """``--filter COLUMN=VALUE`` options as (column, value) pairs."""
+        columns = analysis.filter_columns(dataclasses.asdict(mapping))
         pairs = []
-        for text in opts.filter:
+        for text in texts:
             pair = analysis.split_filter(text, [*columns, "group", "resource"], sep="=")
             if pair is None:
                 raise CommandError(
                     f"cannot read --filter {text!r}: write COLUMN=VALUE, COLUMN one of {', '.join(columns)}"
                 )
             pairs.append(pair)
+        return pairs
+
+    @staticmethod
+    def _analyze(
+        frame: pl.DataFrame, opts: Namespace, mapping: eventlog.Mapping, pairs: list[tuple[str, str]]
+    ) -> dict[str, Any]:
+        """The analysis of the cases passing ``--filter``/``--variant``; variants carry their id.
+
+        ``mapping`` is the full one (unknown filter columns are named against it); ``frame``
+        holds only the columns filtered on.
+        """
+        columns = analysis.filter_columns(dataclasses.asdict(mapping))
 
         def variants():
             traces = process.case_table(frame).select("variant").unique().collect()["variant"]
