@@ -4,10 +4,13 @@ Pure Python, no Django: plain dataclasses in and out.
 
 * :func:`solve_rcpsp` — OR-Tools CP-SAT (interval variables, one cumulative per resource,
   transitively closed precedences with longest-path delays, redundant no-overlaps on cliques
-  of jobs that can never run together) warm-started from :func:`heuristic_schedule`;
+  of jobs that can never run together) warm-started from :func:`heuristic_schedule` or, from
+  ``GA_FROM_JOBS`` jobs on, from :func:`genetic_schedule` run for ``GA_SHARE`` of the time;
   minimises the makespan with CP-SAT's LP-free worker plus its scheduling LNS.
 * :func:`heuristic_schedule` — serial schedule-generation scheme (SGS) over several priority
   rules and biased random sampling, each improved by forward-backward justification.
+* :func:`genetic_schedule` — the activity-list genetic algorithm of :mod:`rcpsp_ga`, seeded
+  with the same priority rules and samples.
 * :func:`validate_schedule` — an independent check of precedences and capacities.
 """
 
@@ -25,6 +28,12 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from portolan.engine.graph import topological_order
+
+# Measured with benchmarks/psplib.py: on J30 CP-SAT alone proves more optima within 1 s; from
+# J60 on, half a minute of CPU spent on CP-SAT's LNS finds worse schedules than the GA does.
+GA_FROM_JOBS = 60
+GA_SHARE = 0.6  # of the time limit; CP-SAT, warm-started from the GA's best, has the rest
+GA_POPULATION = 80
 
 # --------------------------------------------------------------------------------------------
 # RCPSP data
@@ -68,7 +77,8 @@ class RcpspProblem:
 
 @dataclass(frozen=True)
 class RcpspSolution:
-    """Start times (one per job), makespan and the proof status."""
+    """Start times (one per job), makespan and the proof status; ``method`` tells where the start
+    came from (``hint``, ``heuristic`` or ``genetic``), with ``+cp-sat`` when CP-SAT ran on it."""
 
     starts: tuple[int, ...]
     makespan: int
@@ -329,6 +339,39 @@ def heuristic_schedule(
     return best
 
 
+def genetic_schedule(
+    problem: RcpspProblem,
+    *,
+    time_limit: float | None = None,
+    generations: int | None = None,
+    population: int = GA_POPULATION,
+    seed: int = 0,
+) -> list[int]:
+    """The best schedule of the genetic algorithm (:mod:`rcpsp_ga`) started from the priority
+    rules and noisy-LFT samples; stops after ``time_limit`` seconds or ``generations``, or at the
+    lower bound. Deterministic for a given ``seed`` when only ``generations`` stops it."""
+    from portolan.engine import rcpsp_ga  # Numba takes ~1 s to import: only when needed
+
+    if (np.asarray(problem.demands) > np.asarray(problem.capacities)).any():
+        raise ValueError("a job demands more than a resource's capacity")
+    rules = list(_priority_rules(problem).values())
+    lft, spread = rules[0], max(1, critical_path_bound(problem))
+    rng = random.Random(seed)
+    rules += [[v + rng.expovariate(1.0) * 0.2 * spread for v in lft] for _ in range(population - len(rules))]
+    arrays = rcpsp_ga.Arrays.build(
+        problem.durations, problem.demands, problem.capacities, problem.successors, problem.topological_order
+    )
+    result = rcpsp_ga.genetic_schedule(
+        arrays,
+        [_activity_list(problem, priority) for priority in rules[:population]],
+        lower_bound=lower_bound(problem),
+        time_limit=time_limit,
+        generations=generations,
+        seed=seed,
+    )
+    return list(result.starts)
+
+
 # --------------------------------------------------------------------------------------------
 # Exact: CP-SAT
 # --------------------------------------------------------------------------------------------
@@ -343,16 +386,21 @@ def solve_rcpsp(
     heuristic_samples: int = 20,
     hint: Sequence[int] | None = None,
 ) -> RcpspSolution:
-    """Minimise the makespan with CP-SAT, warm-started from the heuristic (or ``hint``).
+    """Minimise the makespan with CP-SAT, warm-started from ``hint``, else from the genetic
+    algorithm (``GA_FROM_JOBS`` jobs or more: ``GA_SHARE`` of the time) or the heuristic.
 
-    The heuristic makespan bounds the horizon; the reported lower bound is the max of the
+    The start's makespan bounds the horizon; the reported lower bound is the max of the
     critical-path/energy bound and CP-SAT's proven bound; ``optimal`` means makespan = bound.
     """
     started = time.perf_counter()
     bound = lower_bound(problem)
-    best = list(hint) if hint is not None else heuristic_schedule(problem, samples=heuristic_samples)
+    if hint is not None:
+        best, method = list(hint), "hint"
+    elif problem.n_jobs >= GA_FROM_JOBS:
+        best, method = genetic_schedule(problem, time_limit=GA_SHARE * time_limit, seed=seed), "genetic"
+    else:
+        best, method = heuristic_schedule(problem, samples=heuristic_samples), "heuristic"
     best_ms = makespan_of(problem, best)
-    method = "heuristic"
     remaining = time_limit - (time.perf_counter() - started)
     if best_ms > bound and remaining > 0.01:
         model, starts, makespan = _rcpsp_model(problem, best, best_ms)
@@ -365,7 +413,7 @@ def solve_rcpsp(
         solver.parameters.subsolvers.append("no_lp")
         status = solver.solve(model)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            method = "cp-sat"
+            method += "+cp-sat"
             if solver.value(makespan) < best_ms:
                 best = [solver.value(s) for s in starts]
                 best_ms = makespan_of(problem, best)

@@ -1,0 +1,279 @@
+"""A genetic algorithm for the RCPSP on activity lists, every child justified (forward-backward).
+
+The kernels are compiled with Numba: one serial SGS of a 120-job PSPLIB instance takes ~20 µs
+against ~4 ms in pure Python, so a 10-second budget evaluates a few hundred thousand schedules
+(the published metaheuristics are compared at 50,000). The scheme follows Hartmann's activity-
+list GA (two-point crossover that keeps precedence feasibility, adjacent-swap mutation) with
+the forward-backward improvement of Valls et al. (2005) applied to every child, whose justified
+list replaces it (Lamarckian), and (mu + lambda) survival of the fittest.
+
+No Django, no RCPSP data class: the caller passes plain integer arrays (see :class:`Arrays`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numba as nb
+import numpy as np
+
+GENERATIONS_PER_CALL = 5  # between two looks at the clock
+
+
+@dataclass(frozen=True)
+class Arrays:
+    """A project as integer arrays: durations (n), demands (n x resources), capacities,
+    predecessors and successors in CSR form (``ptr`` of n+1 offsets into ``idx``), each job's
+    position in a topological order, and ``direct[a, b]`` when ``b`` is a direct successor of ``a``."""
+
+    durations: np.ndarray
+    demands: np.ndarray
+    capacities: np.ndarray
+    pred_ptr: np.ndarray
+    pred_idx: np.ndarray
+    succ_ptr: np.ndarray
+    succ_idx: np.ndarray
+    topo_rank: np.ndarray
+    direct: np.ndarray
+
+    @classmethod
+    def build(
+        cls,
+        durations: Sequence[int],
+        demands: Sequence[Sequence[int]],
+        capacities: Sequence[int],
+        successors: Sequence[Sequence[int]],
+        topological_order: Sequence[int],
+    ) -> Arrays:
+        n = len(durations)
+        predecessors: list[list[int]] = [[] for _ in range(n)]
+        for job, succs in enumerate(successors):
+            for s in succs:
+                predecessors[s].append(job)
+        rank = np.empty(n, np.int64)
+        rank[np.asarray(topological_order, np.int64)] = np.arange(n)
+        direct = np.zeros((n, n), np.bool_)
+        for job, succs in enumerate(successors):
+            direct[job, list(succs)] = True
+        return cls(
+            np.asarray(durations, np.int64),
+            np.asarray(demands, np.int64).reshape(n, -1),
+            np.asarray(capacities, np.int64),
+            *_csr(predecessors),
+            *_csr(successors),
+            rank,
+            direct,
+        )
+
+
+def _csr(lists: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
+    ptr = np.zeros(len(lists) + 1, np.int64)
+    ptr[1:] = np.cumsum([len(x) for x in lists])
+    idx = np.fromiter((j for x in lists for j in x), np.int64, count=int(ptr[-1]))
+    return ptr, idx
+
+
+@dataclass(frozen=True)
+class GaResult:
+    """The best schedule found, its makespan and the number of schedules generated (SGS passes)."""
+
+    starts: tuple[int, ...]
+    makespan: int
+    schedules: int
+
+
+def genetic_schedule(
+    arrays: Arrays,
+    initial: Sequence[Sequence[int]],
+    *,
+    lower_bound: int = 0,
+    time_limit: float | None = None,
+    generations: int | None = None,
+    seed: int = 0,
+    mutation: float = 0.05,
+) -> GaResult:
+    """Evolve the precedence-feasible activity lists ``initial`` (the population; its size is kept)
+    until ``time_limit`` seconds or ``generations`` have passed, or ``lower_bound`` is reached.
+
+    Deterministic for a given ``seed`` when only ``generations`` stops it.
+    """
+    if time_limit is None and generations is None:
+        raise ValueError("give a time limit or a number of generations")
+    started = time.perf_counter()
+    a = arrays
+    n = len(a.durations)
+    work = _Work.new(n, int(a.durations.sum()) + 1, len(a.capacities))
+    population = np.empty((len(initial), n), np.int64)
+    fitness = np.empty(len(initial), np.int64)
+    schedules = 0
+    for i, order in enumerate(initial):
+        fitness[i], passes = _justify(np.asarray(order, np.int64), a, work, population[i])
+        schedules += passes
+    done = 0
+    while fitness.min() > lower_bound and (generations is None or done < generations):
+        if time_limit is not None and time.perf_counter() - started >= time_limit:
+            break
+        step = GENERATIONS_PER_CALL if generations is None else min(GENERATIONS_PER_CALL, generations - done)
+        schedules += _evolve(
+            population, fitness, step, seed + done, mutation, lower_bound,
+            a.durations, a.demands, a.capacities, a.pred_ptr, a.pred_idx, a.succ_ptr, a.succ_idx,
+            a.topo_rank, a.direct,
+        )  # fmt: skip
+        done += step
+    best = population[int(np.argmin(fitness))]
+    makespan = _sgs(
+        best, a.durations, a.demands, a.capacities, a.pred_ptr, a.pred_idx, work.usage, work.start
+    )
+    return GaResult(tuple(int(s) for s in work.start), int(makespan), schedules + 1)
+
+
+@dataclass
+class _Work:
+    usage: np.ndarray
+    start: np.ndarray
+    other: np.ndarray
+
+    @classmethod
+    def new(cls, n: int, horizon: int, resources: int) -> _Work:
+        return cls(np.zeros((horizon, resources), np.int64), np.zeros(n, np.int64), np.zeros(n, np.int64))
+
+
+def _justify(order: np.ndarray, a: Arrays, work: _Work, out: np.ndarray) -> tuple[int, int]:
+    """The justified schedule of ``order`` as a list in ``out``: (makespan, SGS passes)."""
+    makespan, passes = _fbi(
+        order, a.durations, a.demands, a.capacities, a.pred_ptr, a.pred_idx, a.succ_ptr,
+        a.succ_idx, a.topo_rank, work.usage, work.start, work.other, out,
+    )  # fmt: skip
+    return int(makespan), int(passes)
+
+
+# -------------------------------------------------------------------------------- kernels
+
+
+@nb.njit(cache=True, nogil=True)
+def _sgs(order, dur, dem, cap, ptr, idx, usage, start):  # noqa: ANN001, ANN202
+    """Serial SGS of the list ``order`` (predecessors ``ptr``/``idx``) into ``start``; the makespan."""
+    n, nr = order.shape[0], cap.shape[0]
+    usage[:, :] = 0
+    for k in range(n):
+        j = order[k]
+        t = 0
+        for q in range(ptr[j], ptr[j + 1]):
+            t = max(t, start[idx[q]] + dur[idx[q]])
+        d = dur[j]
+        if d > 0:
+            while True:  # first t from which the demand fits for d periods
+                clash = -1
+                for tau in range(t, t + d):
+                    for r in range(nr):
+                        if usage[tau, r] + dem[j, r] > cap[r]:
+                            clash = tau
+                            break
+                    if clash >= 0:
+                        break
+                if clash < 0:
+                    break
+                t = clash + 1
+            for tau in range(t, t + d):
+                for r in range(nr):
+                    usage[tau, r] += dem[j, r]
+        start[j] = t
+    makespan = 0
+    for j in range(n):
+        makespan = max(makespan, start[j] + dur[j])
+    return makespan
+
+
+@nb.njit(cache=True, nogil=True)
+def _by_key(keys, start, dur, rank, makespan, backward):  # noqa: ANN001, ANN202
+    """Jobs by start time (ties in topological order) or, ``backward``, by finish time from the
+    end (ties in reverse topological order): a precedence-feasible list either way."""
+    n = start.shape[0]
+    for j in range(n):
+        if backward:
+            keys[j] = (makespan - start[j] - dur[j]) * (n + 1) + (n - rank[j])
+        else:
+            keys[j] = start[j] * (n + 1) + rank[j]
+    return np.argsort(keys)
+
+
+@nb.njit(cache=True, nogil=True)
+def _fbi(order, dur, dem, cap, pptr, pidx, sptr, sidx, rank, usage, start, other, out):  # noqa: ANN001, ANN202
+    """Forward SGS of ``order``, then backward and forward passes while the makespan shrinks.
+    ``out`` receives the final schedule as a list by start time; returns its makespan and the
+    number of SGS passes."""
+    n = order.shape[0]
+    keys = np.empty(n, np.int64)
+    makespan = _sgs(order, dur, dem, cap, pptr, pidx, usage, start)
+    passes = 1
+    while True:
+        passes += 2
+        back = _sgs(_by_key(keys, start, dur, rank, makespan, True), dur, dem, cap, sptr, sidx, usage, other)
+        for j in range(n):  # the backward schedule read forward in time
+            other[j] = back - other[j] - dur[j]
+        forward = _sgs(_by_key(keys, other, dur, rank, 0, False), dur, dem, cap, pptr, pidx, usage, other)
+        if forward >= makespan:
+            break
+        makespan = forward
+        start[:] = other
+    out[:] = _by_key(keys, start, dur, rank, 0, False)
+    return makespan, passes
+
+
+@nb.njit(cache=True, nogil=True)
+def _evolve(
+    pop, fit, generations, seed, mutation, lower_bound, dur, dem, cap, pptr, pidx, sptr, sidx, rank, direct
+):  # noqa: ANN001, ANN202, E501
+    """``generations`` rounds of (mu + lambda): as many children as parents, each from two
+    binary-tournament parents by two-point crossover and adjacent-swap mutation, justified.
+    Returns the number of SGS passes."""
+    np.random.seed(seed)
+    size, n = pop.shape
+    usage = np.zeros((dur.sum() + 1, cap.shape[0]), np.int64)
+    start, other = np.zeros(n, np.int64), np.zeros(n, np.int64)
+    child, taken = np.empty(n, np.int64), np.zeros(n, np.bool_)
+    kids, kid_fit = np.empty((size, n), np.int64), np.empty(size, np.int64)
+    passes = 0
+    for _ in range(generations):
+        for c in range(size):
+            a, b = np.random.randint(size), np.random.randint(size)
+            mother = a if fit[a] <= fit[b] else b
+            a, b = np.random.randint(size), np.random.randint(size)
+            father = a if fit[a] <= fit[b] else b
+            cut1, cut2 = np.random.randint(n), np.random.randint(n)
+            if cut1 > cut2:
+                cut1, cut2 = cut2, cut1
+            # mother's first cut1 jobs, then father's order up to cut2, then mother's order
+            taken[:] = False
+            k = 0
+            for i in range(cut1):
+                child[k] = pop[mother, i]
+                taken[child[k]] = True
+                k += 1
+            for source, stop in ((father, cut2), (mother, n)):
+                for i in range(n):
+                    if k >= stop:
+                        break
+                    j = pop[source, i]
+                    if not taken[j]:
+                        child[k] = j
+                        taken[j] = True
+                        k += 1
+            for i in range(n - 1):
+                if np.random.random() < mutation and not direct[child[i], child[i + 1]]:
+                    child[i], child[i + 1] = child[i + 1], child[i]
+            kid_fit[c], used = _fbi(
+                child, dur, dem, cap, pptr, pidx, sptr, sidx, rank, usage, start, other, kids[c]
+            )
+            passes += used
+        everyone = np.concatenate((fit, kid_fit))
+        lists = np.concatenate((pop, kids))
+        best = np.argsort(everyone, kind="mergesort")[:size]
+        for i in range(size):
+            pop[i, :] = lists[best[i]]
+            fit[i] = everyone[best[i]]
+        if fit[0] <= lower_bound:
+            break
+    return passes

@@ -1,0 +1,104 @@
+"""The genetic algorithm's compiled kernels against the pure-Python reference, and its results."""
+
+import random
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from portolan.engine import rcpsp_ga
+from portolan.engine.psplib import read_index, read_sm
+from portolan.engine.rcpsp import (
+    GA_FROM_JOBS,
+    RcpspProblem,
+    _activity_list,
+    genetic_schedule,
+    lower_bound,
+    makespan_of,
+    serial_sgs,
+    solve_rcpsp,
+    validate_schedule,
+)
+from tests.engine.test_scheduling import rcpsp_problems
+from tests.shared_data import SHARED_DATA
+
+DATA = SHARED_DATA / "scheduling" / "psplib"
+
+
+def _arrays(problem: RcpspProblem) -> rcpsp_ga.Arrays:
+    return rcpsp_ga.Arrays.build(
+        problem.durations, problem.demands, problem.capacities, problem.successors, problem.topological_order
+    )
+
+
+def _kernel_sgs(problem: RcpspProblem, order: list[int]) -> tuple[int, list[int]]:
+    a = _arrays(problem)
+    work = rcpsp_ga._Work.new(problem.n_jobs, int(a.durations.sum()) + 1, len(a.capacities))
+    makespan = rcpsp_ga._sgs(
+        np.asarray(order, np.int64), a.durations, a.demands, a.capacities, a.pred_ptr, a.pred_idx,
+        work.usage, work.start,
+    )  # fmt: skip
+    return int(makespan), [int(s) for s in work.start]
+
+
+@settings(max_examples=80, deadline=None)
+@given(rcpsp_problems(), st.integers(0, 10_000))
+def test_compiled_sgs_schedules_exactly_like_the_python_one(problem: RcpspProblem, seed: int) -> None:
+    rng = random.Random(seed)
+    order = _activity_list(problem, [rng.random() for _ in range(problem.n_jobs)])
+    makespan, starts = _kernel_sgs(problem, order)
+    assert starts == serial_sgs(problem, order)
+    assert makespan == makespan_of(problem, starts)
+
+
+@settings(max_examples=60, deadline=None)
+@given(rcpsp_problems(), st.integers(0, 3), st.integers(1, 6))
+def test_genetic_schedules_are_valid_deterministic_and_never_worse_with_more_generations(
+    problem: RcpspProblem, seed: int, generations: int
+) -> None:
+    start = genetic_schedule(problem, generations=0, population=8, seed=seed)
+    evolved = genetic_schedule(problem, generations=generations, population=8, seed=seed)
+    assert validate_schedule(problem, evolved) == []
+    assert makespan_of(problem, evolved) >= lower_bound(problem)
+    assert makespan_of(problem, evolved) <= makespan_of(problem, start)
+    assert genetic_schedule(problem, generations=generations, population=8, seed=seed) == evolved
+
+
+def test_schedules_are_counted_per_sgs_pass() -> None:
+    problem = read_sm(DATA / "j120" / "j1206_1.sm")
+    a = _arrays(problem)
+    initial = [_activity_list(problem, [float(j) for j in range(problem.n_jobs)])] * 4
+    none = rcpsp_ga.genetic_schedule(a, initial, generations=0)
+    some = rcpsp_ga.genetic_schedule(a, initial, generations=3)
+    # each list: one forward pass, then two per justification round (at least one round)
+    assert 3 * 4 + 1 <= none.schedules < some.schedules
+    assert some.schedules >= none.schedules + 3 * 4 * 3
+
+
+@pytest.mark.parametrize("name", ["j3013_1", "j6029_1", "j1206_1"])
+def test_the_genetic_algorithm_improves_on_its_starting_lists(name: str) -> None:
+    folder = "j120" if name.startswith("j120") else name[:3]
+    problem = read_sm(DATA / folder / f"{name}.sm")
+    best_known = read_index(DATA / "psplib_index.csv")[name].best_known_ub
+    start = makespan_of(problem, genetic_schedule(problem, generations=0))
+    evolved = genetic_schedule(problem, generations=40)
+    assert validate_schedule(problem, evolved) == []
+    assert best_known <= makespan_of(problem, evolved) < start
+
+
+def test_genetic_algorithm_refuses_a_demand_above_capacity() -> None:
+    problem = RcpspProblem("over", (0, 2, 0), ((1,), (2,), ()), ((0,), (3,), (0,)), (2,), 2)
+    with pytest.raises(ValueError, match="demands more than"):
+        genetic_schedule(problem, generations=1)
+
+
+def test_large_instances_start_cp_sat_from_the_genetic_algorithm() -> None:
+    small = read_sm(DATA / "j30" / "j301_1.sm")
+    large = read_sm(DATA / "j60" / "j601_1.sm")
+    assert small.n_jobs < GA_FROM_JOBS <= large.n_jobs
+    solution = solve_rcpsp(large, time_limit=2.0)
+    assert solution.method.startswith("genetic")
+    assert validate_schedule(large, list(solution.starts)) == []
+    assert solution.makespan >= solution.lower_bound
+    assert solve_rcpsp(small, time_limit=2.0).method.startswith("heuristic")
