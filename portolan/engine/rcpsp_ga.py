@@ -68,6 +68,13 @@ class Arrays:
         )
 
 
+def warm_up() -> None:
+    """Load (or compile) the kernels now, on a two-job project: the first call of each costs
+    ~0.5 s from Numba's cache and several seconds when it compiles."""
+    arrays = Arrays.build((1, 1), ((1,), (1,)), (1,), ((1,), ()), (0, 1))
+    genetic_schedule(arrays, [(0, 1), (0, 1)], generations=1)
+
+
 def _csr(lists: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
     ptr = np.zeros(len(lists) + 1, np.int64)
     ptr[1:] = np.cumsum([len(x) for x in lists])

@@ -93,12 +93,18 @@ def test_genetic_algorithm_refuses_a_demand_above_capacity() -> None:
         genetic_schedule(problem, generations=1)
 
 
-def test_large_instances_start_cp_sat_from_the_genetic_algorithm() -> None:
-    small = read_sm(DATA / "j30" / "j301_1.sm")
-    large = read_sm(DATA / "j60" / "j601_1.sm")
-    assert small.n_jobs < GA_FROM_JOBS <= large.n_jobs
-    solution = solve_rcpsp(large, time_limit=2.0)
+def test_psplib_instances_start_cp_sat_from_the_genetic_algorithm() -> None:
+    tiny = RcpspProblem("tiny", (0, 3, 2, 0), ((1, 2), (3,), (3,), ()), ((0,), (2,), (2,), (0,)), (3,), 5)
+    j30 = read_sm(DATA / "j30" / "j301_1.sm")
+    assert tiny.n_jobs < GA_FROM_JOBS <= j30.n_jobs
+    solution = solve_rcpsp(j30, time_limit=2.0)
     assert solution.method.startswith("genetic")
-    assert validate_schedule(large, list(solution.starts)) == []
-    assert solution.makespan >= solution.lower_bound
-    assert solve_rcpsp(small, time_limit=2.0).method.startswith("heuristic")
+    assert validate_schedule(j30, list(solution.starts)) == []
+    assert solution.makespan == read_index(DATA / "psplib_index.csv")["j301_1"].best_known_ub
+    small = solve_rcpsp(tiny, time_limit=2.0)
+    assert small.method.startswith("heuristic") and (small.makespan, small.optimal) == (5, True)
+
+
+def test_warm_up_runs_the_kernels() -> None:
+    rcpsp_ga.warm_up()
+    assert rcpsp_ga._sgs.signatures and rcpsp_ga._evolve.signatures
