@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numba as nb
 import numpy as np
 
-GENERATIONS_PER_CALL = 5  # between two looks at the clock
+GENERATIONS_PER_CALL = 1  # between two looks at the clock: ~30 ms on J120 with 800 lists
 
 
 @dataclass(frozen=True)
@@ -47,25 +47,38 @@ class Arrays:
         successors: Sequence[Sequence[int]],
         topological_order: Sequence[int],
     ) -> Arrays:
+        """The arrays of a project; ``ValueError`` when the kernels could not schedule it safely
+        (they check no bounds): a demand above its capacity, or a false topological order."""
         n = len(durations)
         predecessors: list[list[int]] = [[] for _ in range(n)]
         for job, succs in enumerate(successors):
             for s in succs:
                 predecessors[s].append(job)
-        rank = np.empty(n, np.int64)
+        need = np.asarray(demands, np.int64).reshape(n, len(capacities))
+        have = np.asarray(capacities, np.int64)
+        if (need > have).any() or (np.asarray(durations) < 0).any():
+            raise ValueError("a job demands more than a resource's capacity, or lasts less than nothing")
+        rank = np.full(n, -1, np.int64)
         rank[np.asarray(topological_order, np.int64)] = np.arange(n)
         direct = np.zeros((n, n), np.bool_)
         for job, succs in enumerate(successors):
             direct[job, list(succs)] = True
-        return cls(
-            np.asarray(durations, np.int64),
-            np.asarray(demands, np.int64).reshape(n, -1),
-            np.asarray(capacities, np.int64),
-            *_csr(predecessors),
-            *_csr(successors),
-            rank,
-            direct,
+        arrays = cls(
+            np.asarray(durations, np.int64), need, have, *_csr(predecessors), *_csr(successors), rank, direct
         )
+        if len(topological_order) != n or not arrays.feasible(arrays.topo_rank.argsort()):
+            raise ValueError("topological_order is not an order of the jobs with every predecessor first")
+        return arrays
+
+    def feasible(self, order: np.ndarray) -> bool:
+        """Whether ``order`` lists every job once, each after its predecessors."""
+        n = len(self.durations)
+        if order.shape != (n,) or not np.array_equal(np.sort(order), np.arange(n)):
+            return False
+        position = np.empty(n, np.int64)
+        position[order] = np.arange(n)
+        jobs = np.repeat(np.arange(n), np.diff(self.succ_ptr))
+        return bool((position[jobs] < position[self.succ_idx]).all())
 
 
 def warm_up() -> None:
@@ -108,6 +121,11 @@ def genetic_schedule(
     """
     if time_limit is None and generations is None:
         raise ValueError("give a time limit or a number of generations")
+    if not initial:
+        raise ValueError("the initial population is empty")
+    lists = [np.asarray(order, np.int64) for order in initial]
+    if not all(arrays.feasible(order) for order in lists):
+        raise ValueError("every initial list must hold each job once, after its predecessors")
     started = time.perf_counter()
     a = arrays
     n = len(a.durations)
@@ -115,16 +133,17 @@ def genetic_schedule(
     population = np.empty((len(initial), n), np.int64)
     fitness = np.empty(len(initial), np.int64)
     schedules = 0
-    for i, order in enumerate(initial):
-        fitness[i], passes = _justify(np.asarray(order, np.int64), a, work, population[i])
+    for i, order in enumerate(lists):
+        fitness[i], passes = _justify(order, a, work, population[i])
         schedules += passes
     done = 0
     while fitness.min() > lower_bound and (generations is None or done < generations):
         if time_limit is not None and time.perf_counter() - started >= time_limit:
             break
         step = GENERATIONS_PER_CALL if generations is None else min(GENERATIONS_PER_CALL, generations - done)
+        stream = int(np.random.SeedSequence([seed, done]).generate_state(1)[0])  # no overlap between seeds
         schedules += _evolve(
-            population, fitness, step, seed + done, mutation, lower_bound,
+            population, fitness, step, stream, mutation, lower_bound,
             a.durations, a.demands, a.capacities, a.pred_ptr, a.pred_idx, a.succ_ptr, a.succ_idx,
             a.topo_rank, a.direct,
         )  # fmt: skip

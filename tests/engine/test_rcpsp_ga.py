@@ -87,10 +87,25 @@ def test_the_genetic_algorithm_improves_on_its_starting_lists(name: str) -> None
     assert best_known <= makespan_of(problem, evolved) < start
 
 
-def test_genetic_algorithm_refuses_a_demand_above_capacity() -> None:
+def test_genetic_algorithm_refuses_what_it_cannot_schedule() -> None:
     problem = RcpspProblem("over", (0, 2, 0), ((1,), (2,), ()), ((0,), (3,), (0,)), (2,), 2)
     with pytest.raises(ValueError, match="demands more than"):
         genetic_schedule(problem, generations=1)
+    fine = RcpspProblem("fine", (0, 2, 0), ((1,), (2,), ()), ((0,), (2,), (0,)), (2,), 2)
+    with pytest.raises(ValueError, match="at least one activity list"):
+        genetic_schedule(fine, generations=1, population=0)
+    with pytest.raises(ValueError, match="time limit or a number of generations"):
+        genetic_schedule(fine)
+    assert genetic_schedule(fine, generations=2, population=1) == [0, 0, 2]
+    arrays = _arrays(fine)
+    with pytest.raises(ValueError, match="after its predecessors"):
+        rcpsp_ga.genetic_schedule(arrays, [[1, 0, 2]], generations=1)
+    with pytest.raises(ValueError, match="each job once"):
+        rcpsp_ga.genetic_schedule(arrays, [[0, 1, 1]], generations=1)
+    with pytest.raises(ValueError, match="not an order of the jobs"):
+        rcpsp_ga.Arrays.build((0, 2, 0), ((0,), (2,), (0,)), (2,), ((1,), (2,), ()), (0, 2, 1))
+    with pytest.raises(ValueError, match="demands more than"):
+        rcpsp_ga.Arrays.build((1,), ((2,),), (1,), ((),), (0,))
 
 
 def test_psplib_instances_start_cp_sat_from_the_genetic_algorithm() -> None:
@@ -103,6 +118,12 @@ def test_psplib_instances_start_cp_sat_from_the_genetic_algorithm() -> None:
     assert solution.makespan == read_index(DATA / "psplib_index.csv")["j301_1"].best_known_ub
     small = solve_rcpsp(tiny, time_limit=2.0)
     assert small.method.startswith("heuristic") and (small.makespan, small.optimal) == (5, True)
+
+
+def test_seeds_give_different_searches() -> None:
+    problem = read_sm(DATA / "j120" / "j1206_1.sm")
+    runs = {tuple(genetic_schedule(problem, generations=6, population=40, seed=s)) for s in range(3)}
+    assert len(runs) == 3
 
 
 def test_warm_up_runs_the_kernels() -> None:
