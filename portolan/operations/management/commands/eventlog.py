@@ -128,13 +128,13 @@ class Command(BaseCommand):
         if opts.action == "import":
             self._import(opts)
             return
-        full = mapping = build_mapping(opts)
+        mapping = build_mapping(opts)
+        columns = analysis.filter_columns(dataclasses.asdict(mapping))  # the full mapping's
         pairs: list[tuple[str, str]] = []
         if opts.action == "analyze":
             # The analysis needs case, activity and time, plus the columns it is filtered on.
-            pairs = self._filter_pairs(full, opts.filter)
-            columns = analysis.filter_columns(dataclasses.asdict(full))
-            mapping = full.only(columns.get(name, name) for name, _ in pairs)
+            pairs = self._filter_pairs(columns, opts.filter)
+            mapping = mapping.only(columns.get(name, name) for name, _ in pairs)
         try:
             result = eventlog.read_log(
                 opts.file,
@@ -147,15 +147,14 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         out: dict[str, Any] = {"read": result.report}
         if opts.action == "analyze":
-            out |= self._analyze(result.frame, opts, full, pairs)
+            out |= self._analyze(result.frame, opts, columns, pairs)
         else:
             out["findings"] = [f.to_dict() for f in findings.detect(result.frame, self._config(opts))]
         self.stdout.write(json.dumps(_jsonable(out), ensure_ascii=False))
 
     @staticmethod
-    def _filter_pairs(mapping: eventlog.Mapping, texts: list[str]) -> list[tuple[str, str]]:
+    def _filter_pairs(columns: dict[str, str], texts: list[str]) -> list[tuple[str, str]]:
         """``--filter COLUMN=VALUE`` options as (column, value) pairs."""
-        columns = analysis.filter_columns(dataclasses.asdict(mapping))
         pairs = []
         for text in texts:
             pair = analysis.split_filter(text, [*columns, "group", "resource"], sep="=")
@@ -168,14 +167,13 @@ class Command(BaseCommand):
 
     @staticmethod
     def _analyze(
-        frame: pl.DataFrame, opts: Namespace, mapping: eventlog.Mapping, pairs: list[tuple[str, str]]
+        frame: pl.DataFrame, opts: Namespace, columns: dict[str, str], pairs: list[tuple[str, str]]
     ) -> dict[str, Any]:
         """The analysis of the cases passing ``--filter``/``--variant``; variants carry their id.
 
-        ``mapping`` is the full one (unknown filter columns are named against it); ``frame``
-        holds only the columns filtered on.
+        ``columns`` are the full mapping's filterable columns (unknown filter columns are named
+        against them); ``frame`` holds only the columns filtered on.
         """
-        columns = analysis.filter_columns(dataclasses.asdict(mapping))
 
         def variants():
             traces = process.case_table(frame).select("variant").unique().collect()["variant"]
