@@ -519,12 +519,6 @@ def _parse_distinct(values: pl.Series, expr: pl.Expr) -> pl.Expr:
     """
     if values.len() < DISTINCT_PARSE_FROM:
         return expr
-    if not hasattr(pl, "Categories"):  # Polars < 1.32: no private categories; hash-map instead
-        plain = values.drop_nulls().unique()
-        if plain.len() * 2 > values.len():
-            return expr
-        parsed = plain.to_frame(values.name).select(expr).to_series()
-        return pl.col(values.name).replace_strict(plain, parsed, default=None, return_dtype=parsed.dtype)
     codes = values.cast(pl.Categorical(pl.Categories.random()))
     distinct = codes.unique().drop_nulls()
     if distinct.len() == 0 or distinct.len() * 2 > values.len():
@@ -676,48 +670,62 @@ def sort_events(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _sort(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.Series]:
-    """``sort_events`` and, aligned with its rows, the case numbers (1, 2, ... in order)."""
+    """``sort_events`` and, aligned with its rows, whether each event is its case's first."""
     index = pl.get_index_type()
     if frame.height < 2:
-        return frame, pl.Series("cid", [1] * frame.height, dtype=index)
-    case, start = pl.col("case"), pl.col("start")
+        return frame, pl.Series("new", [True] * frame.height, dtype=pl.Boolean)
+    case, start, new = pl.col("case"), pl.col("start"), pl.col("new")
     first_row = pl.int_range(pl.len(), dtype=index) == 0
-    new_run = frame.select(~case.eq_missing(case.shift(1)) | first_row).to_series()  # nulls: one case
+    new_run = frame.select(
+        (~case.eq_missing(case.shift(1)) | first_row).alias("new")
+    ).to_series()  # nulls: one case
     starts = new_run.arg_true()
-    runs = pl.DataFrame({"start": starts, "case": frame.get_column("case").gather(starts)}).with_columns(
-        start.shift(-1, fill_value=frame.height).alias("end"), start.min().over("case").alias("first")
-    )
+    # Grouped when no case comes back in a later run: the runs' case ids are all distinct, which
+    # distinct hashes prove (a repeated id hashes alike); on a repeat or a collision, look closer.
+    run_cases = frame.get_column("case").gather(starts)
     order: pl.Series | None = None
-    if (runs["first"] == runs["start"]).all():  # one run per case: already grouped
-        keys = pl.DataFrame([new_run.cum_sum().cast(index).alias("cid"), frame["timestamp"], frame["row"]])
+    if run_cases.hash().n_unique() == starts.len() or run_cases.n_unique() == starts.len():
+        keys = pl.DataFrame([new_run, frame["timestamp"], frame["row"]])
     else:
-        runs = runs.sort("first", "start").with_columns(
-            (pl.col("first") != pl.col("first").shift(1)).fill_null(True).cum_sum().cast(index).alias("cid")
+        runs = (
+            pl.DataFrame({"start": starts, "case": run_cases})
+            .with_columns(
+                start.shift(-1, fill_value=frame.height).alias("end"), start.min().over("case").alias("first")
+            )
+            .sort("first", "start")
         )
+        cid = (pl.col("first") != pl.col("first").shift(1)).fill_null(True).cum_sum().cast(index)
         moved = runs.select(
             pl.int_ranges("start", "end", dtype=index).explode().alias("i"),
-            pl.col("cid").repeat_by(pl.col("end") - start).explode(),
+            cid.repeat_by(pl.col("end") - start).explode().alias("cid"),
         )
         order = moved["i"]
-        keys = moved.with_columns(frame["timestamp"].gather(order), frame["row"].gather(order))
-    cid, ts, row = pl.col("cid"), pl.col("timestamp"), pl.col("row")
+        keys = moved.select(
+            (pl.col("cid") != pl.col("cid").shift(1)).fill_null(True).alias("new"),
+            frame["timestamp"].gather(order),
+            frame["row"].gather(order),
+        )
+    ts, row = pl.col("timestamp"), pl.col("row")
     prev_ts, prev_row = ts.shift(1), row.shift(1)
-    back = (cid == cid.shift(1)) & (
-        (ts < prev_ts).fill_null(False)
-        | (ts.is_null() & prev_ts.is_not_null())
-        | ((ts == prev_ts).fill_null(ts.is_null() & prev_ts.is_null()) & (row < prev_row))
-    )
-    keys = keys.with_columns(back.fill_null(False).alias("back"))
+    if frame["timestamp"].null_count():
+        earlier = (
+            (ts < prev_ts).fill_null(False)
+            | (ts.is_null() & prev_ts.is_not_null())
+            | ((ts == prev_ts).fill_null(ts.is_null() & prev_ts.is_null()) & (row < prev_row))
+        )
+    else:
+        earlier = (ts < prev_ts) | ((ts == prev_ts) & (row < prev_row))
+    keys = keys.with_columns((~new & earlier).fill_null(False).alias("back"))
     if not keys["back"].any():
-        return (frame if order is None else contiguous(frame)[order]), keys["cid"]
+        return (frame if order is None else contiguous(frame)[order]), keys["new"]
     positions = pl.int_range(frame.height, dtype=index, eager=True)
-    keys = keys.with_columns((positions if order is None else order).alias("i"))
+    keys = keys.with_columns((positions if order is None else order).alias("i"), new.cum_sum().alias("cid"))
     disorderly = keys.filter(pl.col("back"))["cid"].unique().implode()
     sub = keys.with_row_index("pos").filter(pl.col("cid").is_in(disorderly))
     fixed = sub.sort(["cid", "timestamp", "row"])["i"]
     if order is None:
-        return _replace_blocks(frame, sub, fixed), keys["cid"]
-    return contiguous(frame)[order.scatter(sub["pos"], fixed)], keys["cid"]
+        return _replace_blocks(frame, sub, fixed), keys["new"]
+    return contiguous(frame)[order.scatter(sub["pos"], fixed)], keys["new"]
 
 
 def _replace_blocks(frame: pl.DataFrame, sub: pl.DataFrame, fixed: pl.Series) -> pl.DataFrame:
@@ -738,22 +746,18 @@ def _replace_blocks(frame: pl.DataFrame, sub: pl.DataFrame, fixed: pl.Series) ->
 
 
 def _finish_report(
-    frame: pl.DataFrame, cid: pl.Series, bad: pl.DataFrame, report: dict[str, Any]
+    frame: pl.DataFrame, new_case: pl.Series, bad: pl.DataFrame, report: dict[str, Any]
 ) -> dict[str, Any]:
-    """Counts of the sorted log (``cid``: its case numbers); a duplicate repeats the previous
-    event of its case: same activity, time and resource."""
-    # Candidates compare case numbers, times and string hashes (no string is copied); the few
-    # candidates are then confirmed on the strings themselves, so a hash collision cannot count.
-    same = pl.all_horizontal(pl.col(c) == pl.col(c).shift(1) for c in ("cid", "ts", "a", "r"))
-    hashes = pl.DataFrame(
-        [
-            cid.alias("cid"),
-            frame["timestamp"].alias("ts"),
-            frame["activity"].hash().alias("a"),
-            frame["resource"].hash().alias("r"),
-        ]
+    """Counts of the sorted log (``new_case``: whether each event starts a case); a duplicate
+    repeats the previous event of its case: same activity, time and resource."""
+    # Candidates repeat their case's previous time (integers only); just those few are then
+    # compared on activity and resource.
+    ts = pl.col("timestamp")
+    candidates = (
+        pl.DataFrame([new_case.alias("new"), frame["timestamp"]])
+        .select(pl.int_range(pl.len()).filter(~pl.col("new") & (ts == ts.shift(1)).fill_null(False)))
+        .to_series()
     )
-    candidates = hashes.select(pl.int_range(pl.len()).filter(same.fill_null(False))).to_series()
     keys = _columns(frame, ["activity", "resource"])
     now, before = keys[candidates], keys[candidates - 1]
     dupes = int(
@@ -761,7 +765,7 @@ def _finish_report(
     )
     report.update(
         events=frame.height,
-        cases=int(cid.max() or 0) if frame.height else 0,
+        cases=int(new_case.sum()),
         bad_rows=bad["row"].n_unique() if bad.height else 0,
         duplicate_events=dupes,
         first_timestamp=frame["timestamp"].min(),
@@ -802,8 +806,8 @@ def read_log(
     del raw
     good, bad = validate(frame, mapping, on_bad_rows)
     hook("sort", 0, good.height)
-    good, cid = _sort(good)
-    report = _finish_report(good, cid, bad, {**details, **report})
+    good, new_case = _sort(good)
+    report = _finish_report(good, new_case, bad, {**details, **report})
     hook("done", good.height, good.height)
     return ReadResult(frame=good, bad_rows=bad, report=report)
 

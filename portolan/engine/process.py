@@ -14,6 +14,8 @@ from typing import Any
 
 import polars as pl
 
+from portolan.engine import traces
+
 Frame = pl.DataFrame | pl.LazyFrame
 VARIANT_SEP = "\x1f"
 CLOSING_PATTERN = r"(?i)\b(closed|resolved|completed|cancell?ed)\b"
@@ -418,159 +420,12 @@ def log_months(frame: Frame) -> float:
     return max(span or 0.0, 86400.0) / (30.4375 * 86400)
 
 
-def _event_base(frame: Frame, filters: Filters | None) -> pl.DataFrame:
-    """The events analyze needs, with a dense case index and the wait until the next event.
-
-    One collect over the log (grouped by case): ``cid`` numbers the cases in order
-    (flagged sorted, so per-case group-bys take Polars' sorted fast path instead of hashing
-    the case strings), and ``wait_s`` comes from one shift within the sorted frame.
-    """
-    case, ts = pl.col("case"), pl.col("timestamp")
-    # One comparison of the case strings: an event is a case's last when the next event's case
-    # differs, and its first when the previous event was a last.
-    last, first = pl.col("is_last"), pl.col("is_last").shift(1, fill_value=True)
-    base = (
-        apply_filters(frame, filters)
-        .select(
-            (case != case.shift(-1)).fill_null(True).alias("is_last"),
-            "activity",
-            pl.col("activity").hash().alias("activity_hash"),
-            "timestamp",
-            _seconds(ts.shift(-1) - ts).alias("wait_s"),
-        )
-        .select(
-            (first.cum_sum() - 1).cast(pl.UInt32).alias("cid"),
-            "activity",
-            "activity_hash",
-            "timestamp",
-            first.alias("is_first"),
-            "is_last",
-            pl.when(~last).then(pl.col("wait_s")).alias("wait_s"),
-        )
-        .collect()
-    )
-    return base.with_columns(pl.col("cid").set_sorted())
-
-
-def _coded_dfg(coded: pl.DataFrame, names: pl.Series) -> pl.LazyFrame:
-    """``dfg_frame`` of the coded events, grouping one integer per directly-follows pair.
-
-    ``code`` numbers each activity by its position in ``names``; a pair is ``a * n + b``, and
-    names are put back per pair.
-    """
-    n = names.len()
-    index = pl.arange(0, n, dtype=pl.UInt64, eager=True)
-    code = pl.col("code").cast(pl.UInt64)
-    return (
-        coded.lazy()
-        .select(pl.when(~pl.col("is_last")).then(code * n + code.shift(-1)).alias("pair"), "wait_s")
-        .filter(pl.col("pair").is_not_null())
-        .group_by("pair")
-        .agg(_stats("wait_s"))
-        .select(
-            (pl.col("pair") // n).replace_strict(index, names, return_dtype=pl.String).alias("activity"),
-            (pl.col("pair") % n).replace_strict(index, names, return_dtype=pl.String).alias("next_activity"),
-            pl.exclude("pair"),
-        )
-        .sort(["count", "activity", "next_activity"], descending=[True, False, False])
-    )
-
-
-def _code_type(n: int) -> pl.DataType:
-    """The smallest unsigned integer type numbering ``n`` activities."""
-    return pl.UInt8 if n <= 1 << 8 else pl.UInt16 if n <= 1 << 16 else pl.UInt32
-
-
-def _hashes_distinct(acts: pl.DataFrame) -> bool:
-    """Whether the activities of a log (one row each) all have different 64-bit hashes."""
-    return acts["activity_hash"].n_unique() == acts.height
-
-
 def analyze(frame: Frame, filters: Filters | None = None) -> dict[str, Any]:
-    """The core analysis: DFG, performance DFG, endpoints, variants, durations.
+    """The core analysis: DFG, performance DFG, endpoints, variants, durations, throughput.
 
     The frame must be grouped by case, each sorted by (timestamp, row), as ``eventlog.read_log``
-    returns it. Events are collected once (``_event_base``); per-case tables use the sorted case
-    index and variants group the cases' activity codes, joining only each distinct variant.
+    returns it. The three columns it needs are collected once and analysed as arrays
+    (``traces``).
     """
-    base = _event_base(frame, filters)
-    acts = (
-        base.group_by("activity")
-        .agg(pl.len(), pl.col("activity_hash").first())
-        .sort(["len", "activity"], descending=[True, False])
-    )
-    # Numbering the events' activities through their 64-bit hashes is faster than through the
-    # strings; it is exact when no two activities of this log share a hash (checked; else strings).
-    by_hash = _hashes_distinct(acts)
-    # Each event's activity as its row in ``acts`` (a small integer): traces are lists of these
-    # (grouped far faster than lists of strings) and the DFG pairs two of them in one integer.
-    key = "activity_hash" if by_hash else "activity"
-    codes = pl.arange(0, acts.height, dtype=_code_type(acts.height), eager=True)
-    coded = base.select(
-        "cid",
-        pl.col(key).replace_strict(acts[key], codes, return_dtype=codes.dtype).alias("code"),
-        "timestamp",
-        "is_last",
-        "wait_s",
-    )
-    # Sorted by timestamp within each case, so with no null timestamp the first and last events
-    # are the earliest and latest (Polars' grouped first/last are ~10x faster than min/max).
-    ts = pl.col("timestamp")
-    no_nulls = base["timestamp"].null_count() == 0
-    cases = (
-        coded.lazy()
-        .group_by("cid")
-        .agg(
-            (ts.first() if no_nulls else ts.min()).alias("start"),
-            (ts.last() if no_nulls else ts.max()).alias("end"),
-            pl.col("code").alias("trace"),
-        )
-        .with_columns(_seconds(pl.col("end") - pl.col("start")).alias("duration_s"))
-        .drop("start", "end")
-        .collect()
-        .lazy()
-    )
-    names = acts["activity"]
-    trace = pl.col("trace").list.eval(pl.element().replace_strict(codes, names, return_dtype=pl.String))
-    variants_lf = (
-        cases.group_by("trace")
-        .agg(pl.len().alias("count"), pl.col("duration_s").median().alias("median_duration_s"))
-        .select(
-            trace.list.join(VARIANT_SEP).alias("variant"),
-            "count",
-            "median_duration_s",
-            (pl.col("count") / pl.col("count").sum()).alias("share"),
-        )
-        .sort(["count", "variant"], descending=[True, False])
-    )
-    trans = base.lazy()
-    dfg, starts, ends, variants, durations, throughput = pl.collect_all(
-        [
-            _coded_dfg(coded, names),
-            _endpoint_counts(trans, "is_first"),
-            _endpoint_counts(trans, "is_last"),
-            variants_lf,
-            duration_summary(cases),
-            throughput_distribution(cases),
-        ]
-    )
-    acts = acts.drop("activity_hash")
-    n_events = int(acts["len"].sum()) if acts.height else 0
-    return {
-        "events": n_events,
-        "cases": int(variants["count"].sum()) if variants.height else 0,
-        "activities": dict(acts.rows()),
-        "dfg": [[a, b, n] for a, b, n in dfg.select("activity", "next_activity", "count").rows()],
-        "performance_dfg": [
-            list(r) for r in dfg.select("activity", "next_activity", "mean_s", "median_s").rows()
-        ],
-        "dfg_p90_seconds": [list(r) for r in dfg.select("activity", "next_activity", "p90_s").rows()],
-        "start_activities": dict(starts.rows()),
-        "end_activities": dict(ends.rows()),
-        "variants": [
-            {"activities": v.split(VARIANT_SEP), "count": n, "share": s, "median_duration_seconds": m}
-            for v, n, m, s in variants.rows()
-        ],
-        "case_duration_seconds": durations.row(0, named=True) if durations.height else {},
-        "throughput": [{"bucket": b, "cases": n, "share": s} for b, n, s in throughput.rows()],
-    }
+    events = apply_filters(frame, filters).select("case", "activity", "timestamp").collect()
+    return traces.analyze(traces.CodedLog.from_frame(events))
