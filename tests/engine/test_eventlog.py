@@ -458,3 +458,26 @@ def test_only_keeps_case_activity_timestamps_and_the_named_columns():
     assert kept.timestamp_format == vinst.timestamp_format and kept.null_values == vinst.null_values
     two_stamps = eventlog.Mapping("c", ("a", "b"), "end", start_timestamp="start", resource="r")
     assert two_stamps.only().source_columns() == ["c", "a", "b", "end", "start"]
+
+
+def test_a_clean_log_has_an_empty_bad_row_table_of_the_same_shape(tmp_path: Path) -> None:
+    path = write(tmp_path, "case,act,ts,who,team\nc1,A,2024-01-01,x,T\nc1,B,2024-01-02,x,T\n")
+    clean = read_log(path, SIMPLE).bad_rows
+    path = write(tmp_path, "case,act,ts,who,team\nc1,A,2024-01-01,x,T\nc1,B,oops,x,T\n")
+    dirty = read_log(path, SIMPLE, on_bad_rows="quarantine").bad_rows
+    assert clean.height == 0 and dirty.height == 1
+    assert clean.schema == dirty.schema == eventlog.BAD_ROWS_SCHEMA
+
+
+@pytest.mark.parametrize(
+    ("sample", "separator"),
+    [
+        ("a;b;c\n1;2;3\n4;5;6\n", ";"),
+        ("x|y\n1|2\n3|4\n", "|"),
+        ('a,b\n"1,5",2\n3,4\n', ","),  # a quoted separator does not count
+        ("a\tb\n1\t2\n", "\t"),
+        ("a;b\n1;2\n3;4\npartial;li", ";"),  # the cut last line is left out
+    ],
+)
+def test_sniff_separator_takes_the_one_steady_separator(sample: str, separator: str) -> None:
+    assert sniff_separator(sample) == separator
