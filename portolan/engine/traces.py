@@ -7,8 +7,9 @@ stable radix sort by group), and variants are found by hashing each case's code 
 then *verifying* every case against its variant's first case, event by event, so a hash
 collision can never merge two variants (on a collision the exact, slower grouping runs).
 
-On the 141k-event ServiceNow log this replaced ~40 ms of Polars group-bys (many small queries,
-list aggregations of the traces) by ~10 ms of array work, with the same figures.
+On the 141k-event ServiceNow log this takes 28 ms where the Polars group-bys it replaced (many
+small queries, list aggregations of the traces) took 43 ms (fastest of 40 interleaved runs),
+with the same figures: per-group medians and quantiles are Polars' own formula, bit for bit.
 """
 
 from __future__ import annotations
