@@ -14,6 +14,8 @@ with the same figures: per-group medians and quantiles are Polars' own formula, 
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -98,7 +100,8 @@ def _smallest(ids: np.ndarray, bound: int) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Groups:
-    """Values sorted by (group, value), NaN last in each group, with each group's span."""
+    """Values grouped, NaN last in each group, each group ordered enough to read the quantiles
+    it was built for (fully sorted when there are many groups), with each group's span."""
 
     values: np.ndarray
     starts: np.ndarray
@@ -106,19 +109,22 @@ class Groups:
     present: np.ndarray  # non-NaN values in the group
 
     @classmethod
-    def of(cls, values: np.ndarray, group: np.ndarray, ngroups: int) -> Groups:
+    def of(cls, values: np.ndarray, group: np.ndarray, ngroups: int, quantiles: Sequence[float]) -> Groups:
         counts = np.bincount(group, minlength=ngroups)
         starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
-        used = np.flatnonzero(counts)
-        if used.size <= FEW_GROUPS:  # radix sort by group, then sort each group's slice
+        missing = np.isnan(values)
+        present = counts - np.bincount(group[missing], minlength=ngroups) if missing.any() else counts
+        used = np.flatnonzero(present)
+        if used.size <= FEW_GROUPS:  # radix sort by group, then select within each group
             ordered = values[np.argsort(_smallest(group, ngroups), kind="stable")]
-            for start, count in zip(starts[used].tolist(), counts[used].tolist(), strict=True):
-                ordered[start : start + count].sort()
+            for g in used.tolist():
+                start, n, skipped = int(starts[g]), int(present[g]), int(counts[g] - present[g])
+                # The positions ``quantile`` reads (counted as Polars does: after the nulls).
+                kth = {int(i) - skipped for q in quantiles for i in _around((n - 1) * q + skipped)}
+                ordered[start : start + int(counts[g])].partition(sorted(kth))
         else:  # sort by value, then a stable sort by group
             by_value = np.argsort(values)
             ordered = values[by_value[np.argsort(_smallest(group, ngroups)[by_value], kind="stable")]]
-        missing = np.isnan(values)
-        present = counts - np.bincount(group[missing], minlength=ngroups) if missing.any() else counts
         return cls(ordered, starts, counts, present)
 
     def quantile(self, q: float) -> np.ndarray:
@@ -144,6 +150,11 @@ class Groups:
             sums[used] = np.add.reduceat(np.nan_to_num(self.values, nan=0.0), self.starts[used])
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(self.present > 0, sums / self.present, np.nan)
+
+
+def _around(index: float) -> tuple[int, int]:
+    """The two positions a linear quantile at ``index`` interpolates between."""
+    return int(index), math.ceil(index)
 
 
 def _num(value: float) -> float | None:
@@ -182,7 +193,7 @@ def dfg(log: CodedLog) -> list[tuple[str, str, int, float | None, float | None, 
     if log.valid is not None:
         wait[~(log.valid[at] & log.valid[at + 1])] = np.nan
     used, dense = np.unique(pair, return_inverse=True) if k * k > 1 << 16 else (None, pair)
-    groups = Groups.of(wait, dense, used.size if used is not None else k * k)
+    groups = Groups.of(wait, dense, used.size if used is not None else k * k, (0.5, 0.9))
     mean, median, p90 = groups.mean(), groups.quantile(0.5), groups.quantile(0.9)
     ids = np.flatnonzero(groups.counts)
     keys = used[ids] if used is not None else ids
@@ -241,7 +252,7 @@ def variants(log: CodedLog, durations: np.ndarray) -> list[dict[str, Any]]:
     if log.starts.size == 0:
         return []
     inverse, first = _variant_of_cases(log)
-    groups = Groups.of(durations, inverse, first.size)
+    groups = Groups.of(durations, inverse, first.size, (0.5,))
     medians = groups.quantile(0.5).tolist()
     lengths = log.lengths[first].tolist()
     # The activities of each variant's first case, one after the other.
@@ -273,7 +284,7 @@ def duration_summary(durations: np.ndarray) -> dict[str, float | None]:
     values = durations[~np.isnan(durations)]
     if values.size == 0:
         return {"mean": None, "median": None, "p90": None}
-    groups = Groups.of(values, np.zeros(values.size, dtype=np.int64), 1)
+    groups = Groups.of(values, np.zeros(values.size, dtype=np.int64), 1, (0.5, 0.9))
     return {
         "mean": float(values.sum() / values.size),
         "median": float(groups.quantile(0.5)[0]),

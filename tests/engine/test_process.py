@@ -281,7 +281,16 @@ def test_group_quantiles_and_means_equal_polars(rows: list[tuple[int, float | No
     """Per-group median, p90 (linear) and mean, missing values ignored, equal Polars' own."""
     group = np.array([g for g, _ in rows])
     values = np.array([np.nan if v is None else v for _, v in rows])
-    groups = traces.Groups.of(values, group, 5)
+    selected = traces.Groups.of(values, group, 5, (0.5, 0.9))  # few groups: selection in each
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(traces, "FEW_GROUPS", 0)  # many groups: one full sort
+        for groups in (selected, traces.Groups.of(values, group, 5, (0.5, 0.9))):
+            _assert_group_stats_equal_polars(groups, group, rows)
+
+
+def _assert_group_stats_equal_polars(
+    groups: traces.Groups, group: np.ndarray, rows: list[tuple[int, float | None]]
+) -> None:
     expected = (
         pl.DataFrame({"g": group, "v": [v for _, v in rows]}, schema={"g": pl.Int64, "v": pl.Float64})
         .group_by("g")
