@@ -1,4 +1,5 @@
-"""Process-mining analyses on a normalized event log (see ``eventlog``), in pure Polars.
+"""Process-mining analyses on a normalized event log (see ``eventlog``), in Polars; the core
+analysis (``analyze``) runs on arrays in ``traces``.
 
 Every function takes the normalized frame (eager or lazy; grouped by case, each case sorted by
 timestamp and row) and optional ``Filters``, and returns plain data or a small Polars frame.
@@ -17,10 +18,8 @@ import polars as pl
 from portolan.engine import traces
 
 Frame = pl.DataFrame | pl.LazyFrame
-VARIANT_SEP = "\x1f"
+VARIANT_SEP = traces.VARIANT_SEP
 CLOSING_PATTERN = r"(?i)\b(closed|resolved|completed|cancell?ed)\b"
-DURATION_BINS_S = (3600.0, 4 * 3600.0, 86400.0, 3 * 86400.0, 7 * 86400.0, 30 * 86400.0)
-DURATION_LABELS = ("<1h", "1-4h", "4-24h", "1-3d", "3-7d", "7-30d", ">30d")
 
 
 @dataclass(frozen=True)
@@ -118,45 +117,6 @@ def _endpoint_counts(transitions: pl.LazyFrame, flag: str) -> pl.LazyFrame:
         .group_by("activity")
         .len()
         .sort(["len", "activity"], descending=[True, False])
-    )
-
-
-def variants_frame(cases: pl.LazyFrame) -> pl.LazyFrame:
-    """Variants with count, share of cases and median case duration, most frequent first."""
-    return (
-        cases.group_by("variant")
-        .agg(pl.len().alias("count"), pl.col("duration_s").median().alias("median_duration_s"))
-        .with_columns((pl.col("count") / pl.col("count").sum()).alias("share"))
-        .sort(["count", "variant"], descending=[True, False])
-    )
-
-
-def duration_summary(cases: pl.LazyFrame) -> pl.LazyFrame:
-    """Mean, median and p90 of case durations (seconds)."""
-    d = pl.col("duration_s")
-    return cases.select(
-        d.mean().alias("mean"),
-        d.median().alias("median"),
-        d.quantile(0.9, interpolation="linear").alias("p90"),
-    )
-
-
-def throughput_distribution(cases: pl.LazyFrame) -> pl.LazyFrame:
-    """Number and share of cases per duration bucket (<1h ... >30d)."""
-    index = pl.lit(0, pl.UInt8)
-    for edge in DURATION_BINS_S:
-        index = index + (pl.col("duration_s") >= edge).cast(pl.UInt8)
-    return (
-        cases.group_by(index.alias("index"))
-        .len()
-        .sort("index")
-        .select(
-            pl.col("index")
-            .replace_strict(dict(enumerate(DURATION_LABELS)), return_dtype=pl.String)
-            .alias("bucket"),
-            "len",
-            (pl.col("len") / pl.col("len").sum()).alias("share"),
-        )
     )
 
 

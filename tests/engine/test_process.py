@@ -236,16 +236,29 @@ def test_log_months() -> None:
 
 
 def _reference_analyze(frame: pl.DataFrame) -> dict[str, Any]:
-    """Variants, endpoints and durations by plain group-bys on the case strings (no fast paths)."""
+    """Variants, endpoints, durations and throughput by plain group-bys on the case strings."""
     cases = process.case_table(frame).collect()
-    variants = process.variants_frame(cases.lazy()).collect()
+    variants = (
+        cases.group_by("variant")
+        .agg(pl.len().alias("count"), pl.col("duration_s").median().alias("median_duration_s"))
+        .with_columns((pl.col("count") / pl.col("count").sum()).alias("share"))
+        .sort(["count", "variant"], descending=[True, False])
+    )
+    d = pl.col("duration_s")
+    durations = cases.select(d.mean(), d.median().alias("median"), d.quantile(0.9, "linear").alias("p90"))
+    bucket = pl.sum_horizontal((d >= edge).cast(pl.Int32) for edge in traces.DURATION_BINS_S)
+    buckets = cases.group_by(bucket.alias("b")).len().sort("b")
     trans = process.with_transitions(frame)
     return {
         "variants": [
             {"activities": v.split(process.VARIANT_SEP), "count": n, "share": s, "median_duration_seconds": m}
             for v, n, m, s in variants.rows()
         ],
-        "case_duration_seconds": process.duration_summary(cases.lazy()).collect().row(0, named=True),
+        "case_duration_seconds": dict(zip(["mean", "median", "p90"], durations.row(0), strict=True)),
+        "throughput": [
+            {"bucket": traces.DURATION_LABELS[b], "cases": n, "share": n / cases.height}
+            for b, n in buckets.rows()
+        ],
         "dfg": [
             list(r)
             for r in process.dfg_frame(trans).select("activity", "next_activity", "count").collect().rows()
