@@ -240,7 +240,8 @@ def sniff_separator(sample: str) -> str:
     """The field separator of a CSV sample (its first ``SNIFF_LINES`` lines).
 
     The one candidate that splits every complete line of the sample into the same number (> 1)
-    of fields, read as CSV (quotes respected); when none or several do, csv.Sniffer decides
+    of fields, read as CSV (quotes respected; ragged rows, or a quoted line break cut off by
+    the sample, make no candidate steady); when none or several do, csv.Sniffer decides
     (~3 ms: it counts every ASCII character per line), else the most frequent candidate in the
     header.
     """
@@ -249,7 +250,9 @@ def sniff_separator(sample: str) -> str:
     steady = [
         sep
         for sep in SEPARATORS
-        if len({len(fields) for fields in csv.reader(complete, delimiter=sep)} | {1}) == 2
+        if len(counts := {len(fields) for fields in csv.reader(complete, delimiter=sep)}) == 1
+        and counts != {0}
+        and counts != {1}
     ]
     if len(steady) == 1 and len(complete) > 1:
         return steady[0]

@@ -477,6 +477,9 @@ def test_a_clean_log_has_an_empty_bad_row_table_of_the_same_shape(tmp_path: Path
         ('a,b\n"1,5",2\n3,4\n', ","),  # a quoted separator does not count
         ("a\tb\n1\t2\n", "\t"),
         ("a;b\n1;2\n3;4\npartial;li", ";"),  # the cut last line is left out
+        # Ragged rows, or a quoted line break cut by the sample: csv.Sniffer decides.
+        ("case,act,ts,who\n1,Create,2024-01-01,ann\n1,Approve; escalate,2024-01-02\n", ","),
+        ("c,a,t,note\n" + "1,A,2024-01-01,see KB; retry\n" * 30 + '2,"B\nsecond', ","),
     ],
 )
 def test_sniff_separator_takes_the_one_steady_separator(sample: str, separator: str) -> None:

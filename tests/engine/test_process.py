@@ -333,6 +333,26 @@ def test_events_without_time_count_in_the_dfg_but_not_in_its_times() -> None:
     assert result["case_duration_seconds"]["mean"] == 1.5 * 3600  # cases of 3 h and 0 h
 
 
+def test_cases_without_time_stay_out_of_durations_as_in_polars() -> None:
+    """Quantiles count their index past the missing values, as Polars does; the throughput
+    lists such cases first, in the bucket None, and shares are of all cases."""
+    hours = [None, 0, 0, 331.9725, 397.2017, 2626.9242]
+    events = [(f"c{i}", "A", 0.0, None) for i in range(len(hours))]
+    events += [(f"c{i}", "B", h, None) for i, h in enumerate(hours) if h is not None]
+    log = make_log(events).with_columns(
+        pl.when(pl.col("case") == "c0").then(None).otherwise(pl.col("timestamp")).alias("timestamp")
+    )
+    result = analyze(log)
+    d = pl.col("duration_s")
+    cases = process.case_table(log).collect()
+    expected = cases.select(d.median().alias("median"), d.quantile(0.9, "linear").alias("p90"))
+    summary = result["case_duration_seconds"]
+    assert {k: summary[k] for k in ("median", "p90")} == expected.row(0, named=True)
+    assert summary["mean"] == pytest.approx(cases["duration_s"].mean(), rel=1e-15)
+    assert result["throughput"][0] == {"bucket": None, "cases": 1, "share": 1 / 6}
+    assert sum(row["cases"] for row in result["throughput"]) == 6
+
+
 def test_more_activities_than_one_byte_numbers() -> None:
     """300 activities are numbered in 16 bits: every pair, trace and endpoint keeps its names."""
     events = [(f"c{i}", f"A{i:03d}", 0.0, None) for i in range(300)]
