@@ -136,7 +136,12 @@ def activity_times(frame: Frame, filters: Filters | None = None) -> pl.DataFrame
 
 def bottlenecks(frame: Frame, filters: Filters | None = None, top: int = 10) -> pl.DataFrame:
     """Transitions ranked by total waiting time, with their share of all waiting."""
-    dfg = dfg_frame(with_transitions(frame, filters)).collect()
+    return ranked_bottlenecks(with_transitions(frame, filters), top)
+
+
+def ranked_bottlenecks(transitions: pl.LazyFrame, top: int = 10) -> pl.DataFrame:
+    """``bottlenecks`` from events already carrying their transitions (``with_transitions``)."""
+    dfg = dfg_frame(transitions).collect()
     return (
         dfg.with_columns((pl.col("total_s") / pl.col("total_s").sum()).alias("share_of_wait"))
         .sort("total_s", descending=True)
@@ -303,24 +308,32 @@ def reopens(
 ) -> dict[str, Any]:
     """Reopened cases: with ``reopen_activity``, or with a non-closing event after a closing one.
 
-    Closing activities match ``CLOSING_PATTERN`` (closed, resolved, completed, cancelled).
-    Returns ``{"closed_cases", "reopened_cases": [ids], "rate"}``.
+    Closing activities match ``CLOSING_PATTERN`` (closed, resolved, completed, cancelled), tried
+    on each distinct activity once. The log being grouped by case, "closed earlier in the case"
+    is a running count of closing events less its value where the case began (no per-case
+    window: 5M events took 2 s that way). Returns ``{"closed_cases", "reopened_cases": [ids],
+    "rate"}``.
     """
     lf = apply_filters(frame, filters)
-    closing = pl.col("activity").str.contains(CLOSING_PATTERN)
+    activities = lf.select(pl.col("activity").unique()).collect()["activity"]
+    closing = pl.col("activity").is_in(activities.filter(activities.str.contains(CLOSING_PATTERN)).implode())
+    first = (pl.col("case") != pl.col("case").shift(1)).fill_null(True)
+    before = closing.cast(pl.UInt32).cum_sum() - closing.cast(pl.UInt32)  # closings before this event
     if reopen_activity is not None:
         flagged = pl.col("activity") == reopen_activity
     else:
-        flagged = ~closing & closing.cum_max().shift(1).over("case").fill_null(False)
-    per_case = (
-        lf.with_columns(closing.alias("closed"), flagged.alias("reopened"))
-        .group_by("case")
-        .agg(pl.col("closed").any(), pl.col("reopened").any())
-        .collect()
+        flagged = ~closing & (before > pl.when(first).then(before).forward_fill())
+    events = lf.select(
+        "case", first.cum_sum().alias("cid"), closing.alias("closed"), flagged.alias("reopened")
     )
-    closed = per_case.filter(pl.col("closed")).height
-    ids = per_case.filter(pl.col("reopened"))["case"].sort().to_list()
-    return {"closed_cases": closed, "reopened_cases": ids, "rate": len(ids) / closed if closed else 0.0}
+    closed, reopened = pl.collect_all(
+        [
+            events.filter(pl.col("closed")).select(pl.col("cid").n_unique()),
+            events.filter(pl.col("reopened")).select(pl.col("case").unique().sort()),
+        ]
+    )
+    n_closed, ids = int(closed.item()), reopened["case"].to_list()
+    return {"closed_cases": n_closed, "reopened_cases": ids, "rate": len(ids) / n_closed if n_closed else 0.0}
 
 
 def arrivals_closures(frame: Frame, every: str = "1mo", filters: Filters | None = None) -> pl.DataFrame:

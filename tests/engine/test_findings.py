@@ -7,6 +7,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from portolan.engine import findings, process
 from portolan.engine.eventlog import PRESETS, read_log
@@ -158,3 +160,20 @@ def test_a_ratio_over_very_short_cases_is_told_as_two_medians() -> None:
     short = Excess(651.4, 10.0, [], 3, median_s=9.6 * 86400, baseline_s=21 * 60)
     assert short.longer == "a median of 9.6 days against 21 min"
     assert not Excess(25.0, 1.0, [], 1, median_s=25 * 7200, baseline_s=7200).readable_ratio
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 40), st.integers(0, 5)), min_size=0, max_size=40, unique_by=lambda r: r[0]
+    ),
+    st.integers(0, 12),
+)
+def test_top_cases_is_the_head_of_a_full_sort(rows: list[tuple[int, int]], k: int) -> None:
+    """Largest values first, ties by case id, also when the k-th value is tied."""
+    frame = pl.DataFrame(
+        {"case": [f"c{c:02d}" for c, _ in rows], "excess_s": [float(v) for _, v in rows]},
+        schema={"case": pl.String, "excess_s": pl.Float64},
+    )
+    expected = frame.sort(["excess_s", "case"], descending=[True, False])["case"].head(k).to_list()
+    assert findings.top_cases(frame, "excess_s", k) == expected

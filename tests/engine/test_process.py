@@ -363,3 +363,25 @@ def test_more_activities_than_one_byte_numbers() -> None:
     assert pairs == {(f"A{i:03d}", f"A{(i + 1) % 300:03d}") for i in range(300)}
     assert {tuple(v["activities"]) for v in result["variants"]} == pairs
     assert result["start_activities"] == {f"A{i:03d}": 1 for i in range(300)}
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.sampled_from(["New", "Active", "Resolved", "Closed"]), min_size=1, max_size=6), max_size=8
+    )
+)
+def test_reopens_equal_a_per_case_scan(cases: list[list[str]]) -> None:
+    """A case is reopened when a non-closing step follows a closing one within it."""
+    events = [(f"c{i}", act, float(h), None) for i, acts in enumerate(cases) for h, act in enumerate(acts)]
+    if not events:
+        return
+    closing = {"Resolved", "Closed"}
+    reopened = sorted(
+        f"c{i}"
+        for i, acts in enumerate(cases)
+        if any(a not in closing and closing & set(acts[:j]) for j, a in enumerate(acts))
+    )
+    closed = sum(bool(closing & set(acts)) for acts in cases)
+    result = process.reopens(make_log(events))
+    assert result["reopened_cases"] == reopened and result["closed_cases"] == closed
