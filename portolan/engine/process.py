@@ -235,8 +235,15 @@ def ping_pong(frame: Frame, filters: Filters | None = None) -> pl.DataFrame:
 
 
 def _case_attribute(lf: pl.LazyFrame, column: str) -> pl.LazyFrame:
-    """Per case: the last non-null value of an attribute, as text."""
-    return lf.group_by("case").agg(pl.col(column).cast(pl.String).drop_nulls().last().alias(column))
+    """Per case: the last non-null value of an attribute, as text (cases without one are left
+    out). The log is grouped by case, so that is the last row of each case's run of non-null
+    values: no group-by on the case ids."""
+    case = pl.col("case")
+    return (
+        lf.select("case", pl.col(column).cast(pl.String))
+        .filter(pl.col(column).is_not_null())
+        .filter((case != case.shift(-1)).fill_null(True))
+    )
 
 
 def sla_cases(
@@ -286,7 +293,7 @@ def sla_drivers(
     frame: Frame, per_case: pl.DataFrame, column: str = "group", min_cases: int = 30
 ) -> pl.DataFrame:
     """Breach rate of the cases involving each value of ``column`` vs the overall rate (lift)."""
-    involved = frame.lazy().select("case", column).drop_nulls().unique().collect()
+    involved = _collapsed(frame.lazy(), column).select("case", column).unique().collect()
     breach = per_case.filter(pl.col("met").is_not_null()).select("case", (~pl.col("met")).alias("breach"))
     overall = breach["breach"].mean() or 0.0
     return (
