@@ -199,6 +199,20 @@ def test_sla_from_flag_attribute() -> None:
     assert dict(per_case.select("case", "met").rows()) == {"1": True, "2": False}
 
 
+def test_sla_flag_is_each_cases_last_value_given() -> None:
+    """The last non-missing value counts; a case that never gives one has no verdict."""
+    events = [("a", "X", 0, None), ("a", "Y", 1, None), ("b", "X", 0, None), ("b", "Y", 1, None)]
+    events += [("c", "X", 0, None)]
+    log = make_log(events).with_columns(pl.Series("made_sla", ["false", None, None, None, "true"]))
+    log = log.with_columns(pl.Series("priority", ["P1", "P2", None, None, None]))
+    per_case = process.sla_cases(log, met_attribute="made_sla", priority="priority").sort("case")
+    assert per_case.select("case", "met", "priority").rows() == [
+        ("a", False, "P2"),
+        ("b", None, None),
+        ("c", True, None),
+    ]
+
+
 def test_bottlenecks_and_activity_times() -> None:
     log = make_log(GROUPED)
     top = process.bottlenecks(log, top=1).row(0, named=True)
