@@ -249,6 +249,44 @@ def _fbi(order, dur, dem, cap, pptr, pidx, sptr, sidx, rank, usage, start, other
 
 
 @nb.njit(cache=True, nogil=True)
+def _survivors(fit, lists, size):  # noqa: ANN001, ANN202
+    """The ``size`` fittest of ``lists``, each distinct list once before any copy is kept.
+
+    Without this the population fills with copies of a few justified lists and the search
+    stalls: on j3029_8 the GA alone reached the optimum in 1 run of 10 (0.6 s), 3 with it.
+    Lists are told apart by a 64-bit FNV hash; equal fitness is a precondition of equality.
+    """
+    total, n = lists.shape
+    order = np.argsort(fit, kind="mergesort")
+    keys = np.empty(total, np.uint64)
+    for i in range(total):
+        h = np.uint64(14695981039346656037)
+        for j in range(n):
+            h = (h ^ np.uint64(lists[i, j] + 1)) * np.uint64(1099511628211)
+        keys[i] = h
+    first = np.zeros(total, np.bool_)  # first of its list, in fitness order
+    lo = 0
+    while lo < total:
+        hi = lo
+        while hi < total and fit[order[hi]] == fit[order[lo]]:
+            hi += 1
+        run = order[lo:hi]
+        by_key = np.argsort(keys[run], kind="mergesort")
+        for r in range(hi - lo):
+            if r == 0 or keys[run[by_key[r]]] != keys[run[by_key[r - 1]]]:
+                first[lo + by_key[r]] = True
+        lo = hi
+    chosen = np.empty(size, np.int64)
+    k = 0
+    for pass_ in range(2):  # distinct lists, then copies to fill up
+        for o in range(total):
+            if k < size and first[o] == (pass_ == 0):
+                chosen[k] = order[o]
+                k += 1
+    return chosen
+
+
+@nb.njit(cache=True, nogil=True)
 def _evolve(
     pop, fit, generations, seed, mutation, lower_bound, dur, dem, cap, pptr, pidx, sptr, sidx, rank, direct
 ):  # noqa: ANN001, ANN202
@@ -296,7 +334,7 @@ def _evolve(
             passes += used
         everyone = np.concatenate((fit, kid_fit))
         lists = np.concatenate((pop, kids))
-        best = np.argsort(everyone, kind="mergesort")[:size]
+        best = _survivors(everyone, lists, size)
         for i in range(size):
             pop[i, :] = lists[best[i]]
             fit[i] = everyone[best[i]]

@@ -129,3 +129,21 @@ def test_seeds_give_different_searches() -> None:
 def test_warm_up_runs_the_kernels() -> None:
     rcpsp_ga.warm_up()
     assert rcpsp_ga._sgs.signatures and rcpsp_ga._evolve.signatures
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 2)), min_size=2, max_size=30), st.data())
+def test_survivors_keep_distinct_lists_before_copies(
+    rows: list[tuple[int, int]], data: st.DataObject
+) -> None:
+    """Every distinct list is kept (its fittest copy) before any second copy, fittest first."""
+    fit = np.array([f for f, _ in rows], np.int64)
+    lists = np.array([[v, 9, 9] for _, v in rows], np.int64)  # lists equal when their v is
+    size = data.draw(st.integers(1, len(rows)))
+    chosen = rcpsp_ga._survivors(fit, lists, size).tolist()
+    assert len(set(chosen)) == size and min(fit[chosen]) == fit.min()
+    distinct = {}
+    for i in sorted(range(len(rows)), key=lambda i: (fit[i], i)):
+        distinct.setdefault((fit[i], rows[i][1]), i)
+    ranked = sorted(distinct.values(), key=lambda i: (fit[i], i))
+    assert chosen[: min(size, len(ranked))] == ranked[:size]
