@@ -2,10 +2,11 @@
 
 The log's activities are numbered once (a private Categorical: exact, no hashing of strings by
 us); after that everything works on small integers and int64 microseconds: directly-follows
-pairs are one integer ``a * k + b``, per-group statistics come from one sort (by value, then a
-stable radix sort by group), and variants are found by hashing each case's code sequence and
-then *verifying* every case against its variant's first case, event by event, so a hash
-collision can never merge two variants (on a collision the exact, slower grouping runs).
+pairs are one integer ``a * k + b``, per-group statistics come from a radix sort by group and a
+selection within each group (one full sort when groups are many), and variants are found by
+hashing each case's code sequence and then *verifying* every case against its variant's first
+case, event by event, so a hash collision can never merge two variants (on a collision the
+exact, slower grouping runs).
 
 On the 141k-event ServiceNow log this takes 28 ms where the Polars group-bys it replaced (many
 small queries, list aggregations of the traces) took 43 ms (fastest of 40 interleaved runs).
@@ -30,7 +31,7 @@ DURATION_BINS_S = np.array([3600.0, 4 * 3600.0, 86400.0, 3 * 86400.0, 7 * 86400.
 DURATION_LABELS = ("<1h", "1-4h", "4-24h", "1-3d", "3-7d", "7-30d", ">30d")
 _HASH_BASE = np.uint64(0x9E3779B97F4A7C15)  # odd: powers of it never vanish mod 2**64
 _HASH_LENGTH = np.uint64(0xC2B2AE3D27D4EB4F)
-FEW_GROUPS = 256  # up to this many groups, sorting each group's slice beats a second sort
+FEW_GROUPS = 256  # up to this many groups, a selection in each group's slice beats a full sort
 
 
 @dataclass(frozen=True)
@@ -273,7 +274,7 @@ def variants(log: CodedLog, durations: np.ndarray) -> list[dict[str, Any]]:
     flat = named.tolist()
     ends = np.cumsum(lengths).tolist()
     traces = [flat[a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True)]
-    # Sorted by count (descending), then by the joined names; names are never compared twice.
+    # By count (descending), then by the joined names: distinct, so the lists are never compared.
     rows = sorted(
         zip((-n for n in groups.counts.tolist()), map(VARIANT_SEP.join, traces), traces, medians, strict=True)
     )
