@@ -20,6 +20,9 @@ from portolan.engine import traces
 Frame = pl.DataFrame | pl.LazyFrame
 VARIANT_SEP = traces.VARIANT_SEP
 CLOSING_PATTERN = r"(?i)\b(closed|resolved|completed|cancell?ed)\b"
+# In a log grouped by case: whether an event is its case's first, or its last.
+FIRST_OF_CASE = (pl.col("case") != pl.col("case").shift(1)).fill_null(True)
+LAST_OF_CASE = (pl.col("case") != pl.col("case").shift(-1)).fill_null(True)
 
 
 @dataclass(frozen=True)
@@ -64,12 +67,12 @@ def apply_filters(frame: Frame, filters: Filters | None = None) -> pl.LazyFrame:
 def with_transitions(frame: Frame, filters: Filters | None = None) -> pl.LazyFrame:
     """Events with the next activity/timestamp of the same case and the wait until it (seconds)."""
     lf = apply_filters(frame, filters)
-    same = pl.col("case") == pl.col("case").shift(-1)
+    same = ~LAST_OF_CASE
     return lf.with_columns(
         pl.when(same).then(pl.col("activity").shift(-1)).alias("next_activity"),
         pl.when(same).then(_seconds(pl.col("timestamp").shift(-1) - pl.col("timestamp"))).alias("wait_s"),
-        (pl.col("case") != pl.col("case").shift(1)).fill_null(True).alias("is_first"),
-        (~same).fill_null(True).alias("is_last"),
+        FIRST_OF_CASE.alias("is_first"),
+        LAST_OF_CASE.alias("is_last"),
     )
 
 
@@ -152,7 +155,7 @@ def ranked_bottlenecks(transitions: pl.LazyFrame, top: int = 10) -> pl.DataFrame
 def _collapsed(lf: pl.LazyFrame, column: str) -> pl.LazyFrame:
     """Events where ``column`` changes within a case (consecutive repeats and nulls dropped)."""
     lf = lf.filter(pl.col(column).is_not_null())
-    changed = (pl.col(column) != pl.col(column).shift(1)) | (pl.col("case") != pl.col("case").shift(1))
+    changed = (pl.col(column) != pl.col(column).shift(1)) | FIRST_OF_CASE
     return lf.filter(changed.fill_null(True))
 
 
@@ -238,11 +241,10 @@ def _case_attribute(lf: pl.LazyFrame, column: str) -> pl.LazyFrame:
     """Per case: the last non-null value of an attribute, as text (cases without one are left
     out). The log is grouped by case, so that is the last row of each case's run of non-null
     values: no group-by on the case ids."""
-    case = pl.col("case")
     return (
         lf.select("case", pl.col(column).cast(pl.String))
         .filter(pl.col(column).is_not_null())
-        .filter((case != case.shift(-1)).fill_null(True))
+        .filter(LAST_OF_CASE)
     )
 
 
@@ -324,7 +326,7 @@ def reopens(
     lf = apply_filters(frame, filters)
     activities = lf.select(pl.col("activity").unique()).collect()["activity"]
     closing = pl.col("activity").is_in(activities.filter(activities.str.contains(CLOSING_PATTERN)).implode())
-    first = (pl.col("case") != pl.col("case").shift(1)).fill_null(True)
+    first = FIRST_OF_CASE
     before = closing.cast(pl.UInt32).cum_sum() - closing.cast(pl.UInt32)  # closings before this event
     if reopen_activity is not None:
         flagged = pl.col("activity") == reopen_activity
