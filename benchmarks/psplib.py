@@ -23,18 +23,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from portolan.engine import rcpsp_ga  # noqa: E402
 from portolan.engine.psplib import instance_paths, read_index, read_sm  # noqa: E402
 from portolan.engine.rcpsp import solve_rcpsp, validate_schedule  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "scheduling" / "psplib"
-
-
-def warm_up() -> None:
-    """Each worker loads the GA's compiled kernels before its first instance is timed, as it
-    imports OR-Tools before: loading code is not solving."""
-    from portolan.engine import rcpsp_ga
-
-    rcpsp_ga.warm_up()
 
 
 def solve_one(args: tuple[str, float, int]) -> dict:
@@ -137,7 +130,9 @@ def main() -> None:
             key=lambda np: (int(np[1].stem.rsplit("_", 1)[1]), np[0]),
         )
         jobs = [(str(p), limit, args.workers) for _, p in todo]
-        with ProcessPoolExecutor(args.processes, initializer=warm_up) as pool:
+        # Each worker loads the GA's compiled kernels before its first instance is timed, as it
+        # imports OR-Tools before: loading code is not solving.
+        with ProcessPoolExecutor(args.processes, initializer=rcpsp_ga.warm_up) as pool:
             for row in pool.map(solve_one, jobs):
                 done[row["instance"]] = row
                 if args.rows:
