@@ -24,6 +24,8 @@ from typing import Any, Literal
 
 import polars as pl
 
+from portolan.engine import timeparse
+
 ProgressCallback = Callable[[str, int, int | None], None]
 """``progress(stage, done, total)``: stages are extract, scan, parse, sort, write, done."""
 
@@ -518,7 +520,11 @@ def _timestamp_expr(
             info |= {"format": fmt, "ambiguous": [f for f in readings if f != fmt]}
     report[key] = info
     parsed_dtype = pl.Datetime("us", "UTC") if "%z" in fmt else pl.Datetime("us")
-    return _parse_distinct(raw[source], _to_utc(_parse_expr(source, fmt), parsed_dtype, mapping.timezone))
+    values = raw[source]
+    compiled = timeparse.parse(values, fmt) if values.len() >= timeparse.COMPILED_PARSE_FROM else None
+    if compiled is not None:
+        return _to_utc(pl.lit(compiled), parsed_dtype, mapping.timezone)
+    return _parse_distinct(values, _to_utc(_parse_expr(source, fmt), parsed_dtype, mapping.timezone))
 
 
 DISTINCT_PARSE_FROM = 1_000_000  # values; see _parse_distinct
