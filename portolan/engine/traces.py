@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -320,8 +321,10 @@ def analyze(log: CodedLog) -> dict[str, Any]:
     """DFG, performance DFG, endpoints, variants, durations and throughput of a coded log."""
     k = len(log.names)
     durations = _case_durations(log) if log.starts.size else np.empty(0)
-    pairs = dfg(log)
-    varied = variants(log, durations)
+    with ThreadPoolExecutor(1) as other:  # NumPy releases the GIL in the sorts: ~10% less time
+        pending = other.submit(dfg, log)
+        varied = variants(log, durations)
+        pairs = pending.result()
     return {
         "events": log.events,
         "cases": int(log.starts.size),
