@@ -527,10 +527,9 @@ def _parse(values: pl.Series, fmt: str, to_utc: Callable[[pl.Expr], pl.Expr]) ->
     """Parse a string column: once per distinct value where that pays (``_parse_distinct``),
     else with the compiled parser where the format allows and the column is long enough to
     be worth importing it (``timeparse``), else with Polars. The three agree value for value."""
-    if values.len() >= DISTINCT_PARSE_FROM:
-        distinct = _parse_distinct(values, to_utc(_parse_expr(values.name, fmt)))
-        if distinct is not None:
-            return distinct
+    distinct = _parse_distinct(values, to_utc(_parse_expr(values.name, fmt)))
+    if distinct is not None:
+        return distinct
     compiled = timeparse.parse(values, fmt) if values.len() >= timeparse.COMPILED_PARSE_FROM else None
     return to_utc(pl.lit(compiled) if compiled is not None else _parse_expr(values.name, fmt))
 
