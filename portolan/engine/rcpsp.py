@@ -6,7 +6,9 @@ Pure Python, no Django: plain dataclasses in and out.
   transitively closed precedences with longest-path delays, redundant no-overlaps on cliques
   of jobs that can never run together) warm-started from :func:`heuristic_schedule` or, from
   ``GA_FROM_JOBS`` jobs on, from :func:`genetic_schedule` run for a share of the time;
-  minimises the makespan with CP-SAT's LP-free worker plus its scheduling LNS.
+  minimises the makespan with CP-SAT's LP-free worker plus its scheduling LNS. Below
+  ``GA_SHARE_FROM_JOBS`` jobs with two workers, the GA runs on the project and on the reversed
+  project on two threads, then goes on beside CP-SAT on one of them.
 * :func:`heuristic_schedule` — serial schedule-generation scheme (SGS) over several priority
   rules and biased random sampling, each improved by forward-backward justification.
 * :func:`genetic_schedule` — the activity-list genetic algorithm of :mod:`rcpsp_ga`, seeded
@@ -19,15 +21,21 @@ from __future__ import annotations
 import heapq
 import math
 import random
+import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 from ortools.sat.python import cp_model
 
 from portolan.engine.graph import topological_order
+
+if TYPE_CHECKING:
+    from portolan.engine import rcpsp_ga
 
 # Measured with benchmarks/psplib.py (--workers 1 --processes 2): starting CP-SAT from the GA
 # instead of the sampling heuristic, J30 at 1 s reaches 478-479 of 480 optima against 475 (as many
@@ -36,6 +44,7 @@ from portolan.engine.graph import topological_order
 GA_FROM_JOBS = 30
 GA_SHARE_SMALL, GA_SHARE, GA_SHARE_FROM_JOBS = 0.3, 0.6, 60
 GA_POPULATION = 800
+GA_ISLAND_POPULATION = 400  # j3029_8: 200, 400 and 800 lists alike (12, 12 and 10 of 16 seeds at 80)
 CP_SAT_STOP_S = 0.06  # measured: CP-SAT returns up to ~60 ms after its time limit on J120
 
 # --------------------------------------------------------------------------------------------
@@ -354,29 +363,33 @@ def genetic_schedule(
     generations: int | None = None,
     population: int = GA_POPULATION,
     seed: int = 0,
+    shift: bool = False,
 ) -> list[int]:
     """The best schedule of the genetic algorithm (:mod:`rcpsp_ga`) started from the priority
     rules and noisy-LFT samples; stops after ``time_limit`` seconds or ``generations``, or at the
-    lower bound. Deterministic for a given ``seed`` when only ``generations`` stops it."""
+    lower bound; ``shift`` picks the shift mutation over the adjacent swap.
+    Deterministic for a given ``seed`` when only ``generations`` stops it."""
+    if time_limit is None and generations is None:
+        raise ValueError("give a time limit or a number of generations")
+    lists = _population(problem, population, seed, shift)
+    lists.evolve(lower_bound=lower_bound(problem), time_limit=time_limit, generations=generations)
+    return list(lists.result().starts)
+
+
+def _population(problem: RcpspProblem, size: int, seed: int, shift: bool) -> rcpsp_ga.Population:
+    """The GA's first ``size`` lists, justified: the priority rules, then noisy-LFT samples."""
     from portolan.engine import rcpsp_ga  # Numba takes ~1 s to import: only when needed
 
-    if population < 1:
+    if size < 1:
         raise ValueError("the population needs at least one activity list")
     rules = list(_priority_rules(problem).values())
     sample = _lft_sampler(problem, rules[0], seed)
-    rules += [sample() for _ in range(population - len(rules))]
+    rules += [sample() for _ in range(size - len(rules))]
     arrays = rcpsp_ga.Arrays.build(
         problem.durations, problem.demands, problem.capacities, problem.successors, problem.topological_order
     )
-    result = rcpsp_ga.genetic_schedule(
-        arrays,
-        [_activity_list(problem, priority) for priority in rules[:population]],
-        lower_bound=lower_bound(problem),
-        time_limit=time_limit,
-        generations=generations,
-        seed=seed,
-    )
-    return list(result.starts)
+    initial = [_activity_list(problem, priority) for priority in rules[:size]]
+    return rcpsp_ga.Population(arrays, initial, seed=seed, shift=shift)
 
 
 # --------------------------------------------------------------------------------------------
@@ -396,6 +409,8 @@ def solve_rcpsp(
     """Minimise the makespan with CP-SAT, warm-started from ``hint``, else from the genetic
     algorithm (``GA_FROM_JOBS`` jobs or more, for a share of the time) or the heuristic.
 
+    Below ``GA_SHARE_FROM_JOBS`` jobs with two workers or more, the GA searches both ways and
+    keeps going beside CP-SAT (:func:`_solve_bidirectional`).
     The start's makespan bounds the horizon; the reported lower bound is the max of the
     critical-path/energy bound and CP-SAT's proven bound; ``optimal`` means makespan = bound.
     The GA's compiled kernels are loaded before the clock starts (once per process: ~0.5 s,
@@ -406,7 +421,9 @@ def solve_rcpsp(
 
         rcpsp_ga.warm_up()
     started = time.perf_counter()
-    bound = lower_bound(problem)
+    deadline = started + time_limit
+    if hint is None and num_workers >= 2 and GA_FROM_JOBS <= problem.n_jobs < GA_SHARE_FROM_JOBS:
+        return _solve_bidirectional(problem, deadline, num_workers, seed, started)
     if hint is not None:
         best, method = list(hint), "hint"
     elif problem.n_jobs >= GA_FROM_JOBS:
@@ -414,36 +431,139 @@ def solve_rcpsp(
         best, method = genetic_schedule(problem, time_limit=share * time_limit, seed=seed), "genetic"
     else:
         best, method = heuristic_schedule(problem, samples=heuristic_samples), "heuristic"
-    best_ms = makespan_of(problem, best)
-    remaining = time_limit - (time.perf_counter() - started)
-    if best_ms > bound and remaining > 0.01:
-        model, starts, makespan = _rcpsp_model(problem, best, best_ms)
-        solver = cp_model.CpSolver()
+    run = _CpSatRun(problem, best)
+    if not run.optimal and deadline - time.perf_counter() > 0.01:
+        run.solve(deadline, num_workers, seed)
+    return run.solution(method, started)
+
+
+class _CpSatRun:
+    """A CP-SAT search from a starting schedule: the best schedule and the bound it leaves."""
+
+    def __init__(self, problem: RcpspProblem, start: Sequence[int]) -> None:
+        self.problem, self.best = problem, list(start)
+        self.best_ms, self.bound = makespan_of(problem, start), lower_bound(problem)
+        self.solver = cp_model.CpSolver()
+        self.ran = False
+
+    @property
+    def optimal(self) -> bool:
+        return self.bound >= self.best_ms
+
+    def solve(self, deadline: float, num_workers: int, seed: int) -> None:
+        model, starts, makespan = _rcpsp_model(self.problem, self.best, self.best_ms)
+        params = self.solver.parameters
         # What is left once the model is built, less what CP-SAT takes to stop and report.
-        left = time_limit - (time.perf_counter() - started) - CP_SAT_STOP_S
-        solver.parameters.max_time_in_seconds = max(left, 0.001)
-        solver.parameters.num_workers = num_workers
-        solver.parameters.random_seed = seed
+        params.max_time_in_seconds = max(deadline - time.perf_counter() - CP_SAT_STOP_S, 0.001)
+        params.num_workers = num_workers
+        params.random_seed = seed
         # The LP-free full-problem worker (plus CP-SAT's interleaved scheduling LNS) proves and
         # improves faster on PSPLIB than the default LP worker: more nodes per second.
-        solver.parameters.subsolvers.append("no_lp")
-        status = solver.solve(model)
+        params.subsolvers.append("no_lp")
+        status = self.solver.solve(model)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            method += "+cp-sat"
-            if solver.value(makespan) < best_ms:
-                best = [solver.value(s) for s in starts]
-                best_ms = makespan_of(problem, best)
-            bound = max(bound, math.ceil(solver.best_objective_bound - 1e-6))
+            self.ran = True
+            if self.solver.value(makespan) < self.best_ms:
+                self.offer([self.solver.value(s) for s in starts])
+            self.bound = max(self.bound, math.ceil(self.solver.best_objective_bound - 1e-6))
         elif status == cp_model.INFEASIBLE:
-            bound = best_ms  # nothing shorter than the hint exists
-    return RcpspSolution(
-        starts=tuple(best),
-        makespan=best_ms,
-        lower_bound=min(bound, best_ms),
-        optimal=bound >= best_ms,
-        time_s=time.perf_counter() - started,
-        method=method,
-    )
+            self.bound = self.best_ms  # nothing shorter than the start exists
+
+    def offer(self, starts: Sequence[int]) -> None:
+        """Keep ``starts`` if it is shorter than the best schedule so far."""
+        if makespan_of(self.problem, starts) < self.best_ms:
+            self.best, self.best_ms = list(starts), makespan_of(self.problem, starts)
+
+    def solution(self, method: str, started: float) -> RcpspSolution:
+        return RcpspSolution(
+            starts=tuple(self.best),
+            makespan=self.best_ms,
+            lower_bound=min(self.bound, self.best_ms),
+            optimal=self.optimal,
+            time_s=time.perf_counter() - started,
+            method=method + ("+cp-sat" if self.ran else ""),
+        )
+
+
+class _Islands:
+    """Two GA populations with the shift mutation, one on the project and one on the reversed
+    project: a bidirectional search (some projects give way scheduled from the end)."""
+
+    def __init__(self, problem: RcpspProblem, seed: int) -> None:
+        self.problem, self.bound = problem, lower_bound(problem)
+        self.ahead = _population(problem, GA_ISLAND_POPULATION, seed, shift=True)
+        self.behind = _population(problem.reversed(), GA_ISLAND_POPULATION, seed, shift=True)
+
+    @property
+    def best_makespan(self) -> int:
+        return min(self.ahead.best_makespan, self.behind.best_makespan)
+
+    def met(self) -> bool:
+        return self.best_makespan <= self.bound
+
+    def evolve_apart(self, time_limit: float) -> None:
+        """Each population on a thread of its own (the kernels release the GIL)."""
+        with ThreadPoolExecutor(2, thread_name_prefix="rcpsp-ga") as pool:
+            runs = [
+                pool.submit(p.evolve, lower_bound=self.bound, time_limit=time_limit, stop=self.met)
+                for p in (self.ahead, self.behind)
+            ]
+            for run in runs:
+                run.result()
+
+    def evolve_in_turn(self, stop: Callable[[], bool]) -> None:
+        """A generation of each population in turn until ``stop()`` or the lower bound."""
+        while not self.met() and not stop():
+            self.ahead.evolve(lower_bound=self.bound, generations=1)
+            self.behind.evolve(lower_bound=self.bound, generations=1)
+
+    def best(self) -> list[int]:
+        """The shorter of the two best schedules, the reversed one read forward in time."""
+        ahead = list(self.ahead.result().starts)
+        reverse = self.behind.result().starts
+        end = makespan_of(self.problem, reverse)
+        behind = [end - s - d for s, d in zip(reverse, self.problem.durations, strict=True)]
+        return min(ahead, behind, key=lambda starts: makespan_of(self.problem, starts))
+
+
+def _solve_bidirectional(
+    problem: RcpspProblem, deadline: float, num_workers: int, seed: int, started: float
+) -> RcpspSolution:
+    """The :class:`_Islands` on two threads for ``GA_SHARE_SMALL`` of the time; then CP-SAT from
+    their best schedule with one worker less, while the islands evolve in turn on that thread.
+    Either stops the other once the islands' best meets CP-SAT's bound; the shorter schedule wins.
+
+    Measured on J30 at 1 s (benchmarks/psplib.py --workers 2): 480 of 480 optima against 478 with
+    one population ahead of CP-SAT. On j3029_8 the forward GA reaches the optimum (80) in ~1 seed
+    of 4 in 0.3 s and ~2 of 3 in 1 s; the reversed project in 11 of 12 in 1 s.
+    """
+    islands = _Islands(problem, seed)
+    islands.evolve_apart(GA_SHARE_SMALL * (deadline - started))
+    run = _CpSatRun(problem, islands.best())
+    if run.optimal or deadline - time.perf_counter() <= 0.01:
+        return run.solution("genetic", started)
+    cp_done = threading.Event()
+
+    def beside() -> None:
+        islands.evolve_in_turn(lambda: cp_done.is_set() or islands.best_makespan <= run.bound)
+        if islands.best_makespan <= run.bound:
+            run.solver.stop_search()
+
+    def on_bound(value: float) -> None:
+        run.bound = max(run.bound, math.ceil(value - 1e-6))
+        if run.bound >= islands.best_makespan:
+            run.solver.stop_search()
+
+    run.solver.best_bound_callback = on_bound
+    with ThreadPoolExecutor(1, thread_name_prefix="rcpsp-ga") as pool:
+        side = pool.submit(beside)
+        try:
+            run.solve(deadline, num_workers - 1, seed)
+        finally:
+            cp_done.set()
+            side.result()
+    run.offer(islands.best())
+    return run.solution("genetic", started)
 
 
 def _rcpsp_model(

@@ -3,7 +3,8 @@
 The kernels are compiled with Numba: one serial SGS of a 120-job PSPLIB instance takes ~9 µs
 against ~4 ms in pure Python, so a 10-second budget evaluates a few hundred thousand schedules
 (the published metaheuristics are compared at 50,000). The scheme follows Hartmann's activity-
-list GA (two-point crossover that keeps precedence feasibility, adjacent-swap mutation) with
+list GA (two-point crossover that keeps precedence feasibility; adjacent-swap mutation, or a
+shift of a job anywhere between its predecessors and successors) with
 the forward-backward improvement of Valls et al. (2005) applied to every child, whose justified
 list replaces it (Lamarckian), and (mu + lambda) survival of the fittest.
 
@@ -13,7 +14,7 @@ No Django, no RCPSP data class: the caller passes plain integer arrays (see :cla
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numba as nb
@@ -113,46 +114,87 @@ def genetic_schedule(
     generations: int | None = None,
     seed: int = 0,
     mutation: float = 0.05,
+    shift: bool = False,
 ) -> GaResult:
     """Evolve the precedence-feasible activity lists ``initial`` (the population; its size is kept)
     until ``time_limit`` seconds or ``generations`` have passed, or ``lower_bound`` is reached.
 
+    ``mutation`` is the chance per position of a mutation: an adjacent swap or, with ``shift``,
+    moving the job to a random place between its last predecessor and its first successor.
     Deterministic for a given ``seed`` when only ``generations`` stops it.
     """
     if time_limit is None and generations is None:
         raise ValueError("give a time limit or a number of generations")
-    if not initial:
-        raise ValueError("the initial population is empty")
-    lists = [np.asarray(order, np.int64) for order in initial]
-    if not all(arrays.feasible(order) for order in lists):
-        raise ValueError("every initial list must hold each job once, after its predecessors")
-    started = time.perf_counter()
-    a = arrays
-    n = len(a.durations)
-    work = _Work.new(n, int(a.durations.sum()) + 1, len(a.capacities))
-    population = np.empty((len(initial), n), np.int64)
-    fitness = np.empty(len(initial), np.int64)
-    schedules = 0
-    for i, order in enumerate(lists):
-        fitness[i], passes = _justify(order, a, work, population[i])
-        schedules += passes
-    done = 0
-    while fitness.min() > lower_bound and (generations is None or done < generations):
-        if time_limit is not None and time.perf_counter() - started >= time_limit:
-            break
-        step = GENERATIONS_PER_CALL if generations is None else min(GENERATIONS_PER_CALL, generations - done)
-        stream = int(np.random.SeedSequence([seed, done]).generate_state(1)[0])  # no overlap between seeds
-        schedules += _evolve(
-            population, fitness, step, stream, mutation, lower_bound,
-            a.durations, a.demands, a.capacities, a.pred_ptr, a.pred_idx, a.succ_ptr, a.succ_idx,
-            a.topo_rank, a.direct,
-        )  # fmt: skip
-        done += step
-    best = population[int(np.argmin(fitness))]
-    makespan = _sgs(
-        best, a.durations, a.demands, a.capacities, a.pred_ptr, a.pred_idx, work.usage, work.start
-    )
-    return GaResult(tuple(int(s) for s in work.start), int(makespan), schedules + 1)
+    population = Population(arrays, initial, seed=seed, mutation=mutation, shift=shift)
+    population.evolve(lower_bound=lower_bound, time_limit=time_limit, generations=generations)
+    return population.result()
+
+
+class Population:
+    """A population of justified activity lists that can be evolved a little at a time."""
+
+    def __init__(
+        self,
+        arrays: Arrays,
+        initial: Sequence[Sequence[int]],
+        *,
+        seed: int = 0,
+        mutation: float = 0.05,
+        shift: bool = False,
+    ) -> None:
+        if not initial:
+            raise ValueError("the initial population is empty")
+        lists = [np.asarray(order, np.int64) for order in initial]
+        if not all(arrays.feasible(order) for order in lists):
+            raise ValueError("every initial list must hold each job once, after its predecessors")
+        self.arrays, self.seed, self.mutation, self.shift = arrays, seed, mutation, shift
+        n = len(arrays.durations)
+        self.work = _Work.new(n, int(arrays.durations.sum()) + 1, len(arrays.capacities))
+        self.lists = np.empty((len(lists), n), np.int64)
+        self.fitness = np.empty(len(lists), np.int64)
+        self.schedules = self.generations = 0
+        for i, order in enumerate(lists):
+            self.fitness[i], passes = _justify(order, arrays, self.work, self.lists[i])
+            self.schedules += passes
+
+    @property
+    def best_makespan(self) -> int:
+        return int(self.fitness.min())
+
+    def evolve(
+        self,
+        *,
+        lower_bound: int = 0,
+        time_limit: float | None = None,
+        generations: int | None = None,
+        stop: Callable[[], bool] | None = None,
+    ) -> None:
+        """Evolve until ``time_limit`` seconds or ``generations`` more have passed, the best
+        makespan reaches ``lower_bound``, or ``stop()``, asked between generations, says so."""
+        started, done, a = time.perf_counter(), 0, self.arrays
+        while self.best_makespan > lower_bound and (generations is None or done < generations):
+            if time_limit is not None and time.perf_counter() - started >= time_limit:
+                break
+            if stop is not None and stop():
+                break
+            # a stream of its own for every generation: no overlap between seeds
+            stream = int(np.random.SeedSequence([self.seed, self.generations]).generate_state(1)[0])
+            self.schedules += _evolve(
+                self.lists, self.fitness, GENERATIONS_PER_CALL, stream, self.mutation, self.shift,
+                lower_bound, a.durations, a.demands, a.capacities, a.pred_ptr, a.pred_idx,
+                a.succ_ptr, a.succ_idx, a.topo_rank, a.direct,
+            )  # fmt: skip
+            done += GENERATIONS_PER_CALL
+            self.generations += GENERATIONS_PER_CALL
+
+    def result(self) -> GaResult:
+        """The best list's schedule."""
+        a, work = self.arrays, self.work
+        best = self.lists[int(np.argmin(self.fitness))]
+        makespan = _sgs(
+            best, a.durations, a.demands, a.capacities, a.pred_ptr, a.pred_idx, work.usage, work.start
+        )
+        return GaResult(tuple(int(s) for s in work.start), int(makespan), self.schedules + 1)
 
 
 @dataclass
@@ -287,11 +329,12 @@ def _survivors(fit, lists, size):  # noqa: ANN001, ANN202
 
 
 @nb.njit(cache=True, nogil=True)
-def _evolve(
-    pop, fit, generations, seed, mutation, lower_bound, dur, dem, cap, pptr, pidx, sptr, sidx, rank, direct
-):  # noqa: ANN001, ANN202
+def _evolve(  # noqa: ANN201
+    pop, fit, generations, seed, mutation, shift, lower_bound,  # noqa: ANN001
+    dur, dem, cap, pptr, pidx, sptr, sidx, rank, direct,  # noqa: ANN001
+):  # fmt: skip
     """``generations`` rounds of (mu + lambda): as many children as parents, each from two
-    binary-tournament parents by two-point crossover and adjacent-swap mutation, justified.
+    binary-tournament parents by two-point crossover and mutation (see :func:`_mutate`), justified.
     Returns the number of SGS passes."""
     np.random.seed(seed)
     size, n = pop.shape
@@ -325,9 +368,7 @@ def _evolve(
                         child[k] = j
                         taken[j] = True
                         k += 1
-            for i in range(n - 1):
-                if np.random.random() < mutation and not direct[child[i], child[i + 1]]:
-                    child[i], child[i + 1] = child[i + 1], child[i]
+            _mutate(child, mutation, shift, direct)
             kid_fit[c], used = _fbi(
                 child, dur, dem, cap, pptr, pidx, sptr, sidx, rank, usage, start, other, kids[c]
             )
@@ -341,3 +382,30 @@ def _evolve(
         if fit[0] <= lower_bound:
             break
     return passes
+
+
+@nb.njit(cache=True, nogil=True)
+def _mutate(child, chance, shift, direct):  # noqa: ANN001, ANN202
+    """Each position mutates with probability ``chance``: its job swaps with the next one (when
+    that is not a direct successor) or, with ``shift``, moves to a random place between its
+    last predecessor and its first successor in the list; the list stays precedence-feasible."""
+    n = child.shape[0]
+    if not shift:
+        for i in range(n - 1):
+            if np.random.random() < chance and not direct[child[i], child[i + 1]]:
+                child[i], child[i + 1] = child[i + 1], child[i]
+        return
+    for i in range(n):
+        if np.random.random() >= chance:
+            continue
+        job, lo, hi = child[i], i, i
+        while lo > 0 and not direct[child[lo - 1], job]:
+            lo -= 1
+        while hi < n - 1 and not direct[job, child[hi + 1]]:
+            hi += 1
+        dest = lo + np.random.randint(hi - lo + 1)
+        if dest < i:
+            child[dest + 1 : i + 1] = child[dest:i].copy()
+        else:
+            child[i:dest] = child[i + 1 : dest + 1].copy()
+        child[dest] = job

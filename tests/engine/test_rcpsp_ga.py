@@ -1,13 +1,15 @@
 """The genetic algorithm's compiled kernels against the pure-Python reference, and its results."""
 
 import random
+import time
 
+import numba as nb
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from portolan.engine import rcpsp_ga
+from portolan.engine import rcpsp, rcpsp_ga
 from portolan.engine.psplib import read_index, read_sm
 from portolan.engine.rcpsp import (
     GA_FROM_JOBS,
@@ -147,3 +149,71 @@ def test_survivors_keep_distinct_lists_before_copies(
         distinct.setdefault((fit[i], rows[i][1]), i)
     ranked = sorted(distinct.values(), key=lambda i: (fit[i], i))
     assert chosen[: min(size, len(ranked))] == ranked[:size]
+
+
+@nb.njit
+def _mutated(order, chance, shift, direct, seed):  # noqa: ANN001, ANN202
+    np.random.seed(seed)
+    child = order.copy()
+    rcpsp_ga._mutate(child, chance, shift, direct)
+    return child
+
+
+@settings(max_examples=80, deadline=None)
+@given(rcpsp_problems(), st.integers(0, 10_000), st.sampled_from([0.3, 1.0]), st.booleans())
+def test_mutations_keep_every_list_precedence_feasible(
+    problem: RcpspProblem, seed: int, chance: float, shift: bool
+) -> None:
+    rng = random.Random(seed)
+    a = _arrays(problem)
+    order = np.asarray(_activity_list(problem, [rng.random() for _ in range(problem.n_jobs)]), np.int64)
+    assert a.feasible(_mutated(order, chance, shift, a.direct, seed))
+
+
+def test_the_shift_moves_jobs_only_where_precedences_allow() -> None:
+    free = RcpspProblem("free", (1,) * 8, ((),) * 8, ((1,),) * 8, (1,), 8)
+    chain = RcpspProblem("chain", (1,) * 8, tuple((j + 1,) for j in range(7)) + ((),), ((1,),) * 8, (1,), 8)
+    order = np.arange(8, dtype=np.int64)
+    moved = {tuple(_mutated(order, 1.0, True, _arrays(free).direct, s)) for s in range(50)}
+    assert len(moved) > 40 and all(sorted(m) == list(range(8)) for m in moved)
+    # a job can land more than one place away in a single move
+    assert any(abs(m.index(j) - j) > 1 for m in moved for j in range(8))
+    assert {tuple(_mutated(order, 1.0, True, _arrays(chain).direct, s)) for s in range(20)} == {
+        tuple(range(8))
+    }
+
+
+def test_a_population_evolved_in_steps_is_the_one_evolved_at_once() -> None:
+    problem = read_sm(DATA / "j30" / "j3013_1.sm")
+    at_once = rcpsp._population(problem, 40, seed=3, shift=True)
+    at_once.evolve(generations=4)
+    in_steps = rcpsp._population(problem, 40, seed=3, shift=True)
+    in_steps.evolve(generations=1)
+    in_steps.evolve(generations=3)
+    assert in_steps.generations == at_once.generations == 4
+    assert (in_steps.lists == at_once.lists).all() and in_steps.result() == at_once.result()
+
+
+def test_the_reversed_island_is_read_forward_in_time() -> None:
+    problem = read_sm(DATA / "j30" / "j3029_8.sm")
+    islands = rcpsp._Islands(problem, seed=0)
+    rounds = iter(range(3))
+    islands.evolve_in_turn(lambda: next(rounds, None) is None)
+    assert islands.ahead.generations == islands.behind.generations == 3
+    best = islands.best()
+    assert validate_schedule(problem, best) == []
+    assert makespan_of(problem, best) == islands.best_makespan
+    assert islands.best_makespan == min(islands.ahead.result().makespan, islands.behind.result().makespan)
+
+
+@settings(max_examples=30, deadline=None)
+@given(rcpsp_problems(), st.integers(0, 3))
+def test_the_bidirectional_search_gives_valid_schedules_and_sound_bounds(
+    problem: RcpspProblem, seed: int
+) -> None:
+    started = time.perf_counter()
+    solution = rcpsp._solve_bidirectional(problem, started + 0.3, 2, seed, started)
+    assert validate_schedule(problem, solution.starts) == []
+    assert solution.makespan >= solution.lower_bound >= lower_bound(problem)
+    assert solution.optimal == (solution.makespan == solution.lower_bound)
+    assert solution.makespan <= makespan_of(problem, genetic_schedule(problem, generations=0, population=50))

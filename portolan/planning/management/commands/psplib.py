@@ -23,7 +23,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("paths", nargs="+", type=Path, metavar="PATH", help=".sm file or directory")
         parser.add_argument("--time-limit", type=float, default=10.0, help="Seconds per instance.")
-        parser.add_argument("--workers", type=int, default=2, help="CP-SAT threads.")
+        parser.add_argument(
+            "--workers", type=int, default=2, help="Threads per instance (below 60 jobs the GA takes one)."
+        )
         parser.add_argument("--jsonl", action="store_true", help="One JSON object per line.")
 
     def handle(self, *args, paths, time_limit, workers, jsonl, **options):
