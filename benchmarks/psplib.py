@@ -1,7 +1,7 @@
 """Run the RCPSP engine on the PSPLIB sets and compare with the published values.
 
 Usage: python benchmarks/psplib.py [--sets j30,j60,j120] [--limit N] [--time-limit S]
-       [--workers W] [--processes P]
+       [--workers W] [--processes P] [--seed S]
 
 ``--workers`` is the thread count per instance: CP-SAT's workers, except that below 60 jobs
 with two or more the GA takes one (the bidirectional search of ``solve_rcpsp``); ``--processes``
@@ -32,10 +32,10 @@ from portolan.engine.rcpsp import solve_rcpsp, validate_schedule  # noqa: E402
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "scheduling" / "psplib"
 
 
-def solve_one(args: tuple[str, float, int]) -> dict:
-    path, time_limit, workers = args
+def solve_one(args: tuple[str, float, int, int]) -> dict:
+    path, time_limit, workers, seed = args
     problem = read_sm(path)
-    solution = solve_rcpsp(problem, time_limit=time_limit, num_workers=workers)
+    solution = solve_rcpsp(problem, time_limit=time_limit, num_workers=workers, seed=seed)
     return {
         "instance": problem.name,
         "makespan": solution.makespan,
@@ -54,13 +54,16 @@ def sample(paths: list[Path], limit: int | None) -> list[Path]:
     return [paths[int(i * step)] for i in range(limit)]
 
 
-def load_rows(path: Path | None, time_limit: float, workers: int) -> dict[str, dict]:
-    """Rows of an earlier (interrupted) run with the same settings, by instance name."""
+def load_rows(path: Path | None, time_limit: float, workers: int, seed: int) -> dict[str, dict]:
+    """Rows of an earlier (interrupted) run with the same settings, by instance name (rows written
+    before ``--seed`` existed were solved with seed 0)."""
     if path is None or not path.exists():
         return {}
     rows = (json.loads(line) for line in path.read_text().splitlines() if line.strip())
     return {
-        r["instance"]: r for r in rows if r.get("time_limit_s") == time_limit and r.get("workers") == workers
+        r["instance"]: r
+        for r in rows
+        if (r.get("time_limit_s"), r.get("workers"), r.get("seed", 0)) == (time_limit, workers, seed)
     }
 
 
@@ -109,6 +112,7 @@ def main() -> None:
     parser.add_argument("--time-limit", type=float, default=None, help="s per instance (1 for J30, else 10)")
     parser.add_argument("--workers", type=int, default=2, help="threads per instance")
     parser.add_argument("--processes", type=int, default=1, help="instances solved in parallel")
+    parser.add_argument("--seed", type=int, default=0, help="the solvers' random seed (as the CLI: 0)")
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument(
         "--rows",
@@ -124,14 +128,14 @@ def main() -> None:
     for name in args.sets.split(","):
         limit = args.time_limit or (1.0 if name == "j30" else 10.0)
         paths = sample(instance_paths([args.data / name]), args.limit)
-        done = load_rows(args.rows, limit, args.workers)
+        done = load_rows(args.rows, limit, args.workers, args.seed)
         # Instance 1 of every parameter group first, then instance 2, ...: a run stopped early
         # (and resumed with --rows) has covered every group alike.
         todo = sorted(
             ((n, p) for n, p in enumerate(paths) if p.stem not in done),
             key=lambda np: (int(np[1].stem.rsplit("_", 1)[1]), np[0]),
         )
-        jobs = [(str(p), limit, args.workers) for _, p in todo]
+        jobs = [(str(p), limit, args.workers, args.seed) for _, p in todo]
         # Each worker loads the GA's compiled kernels before its first instance is timed, as it
         # imports OR-Tools before: loading code is not solving.
         with ProcessPoolExecutor(args.processes, initializer=rcpsp_ga.warm_up) as pool:
@@ -139,14 +143,23 @@ def main() -> None:
                 done[row["instance"]] = row
                 if args.rows:
                     with args.rows.open("a") as out:
-                        out.write(json.dumps(row | {"time_limit_s": limit, "workers": args.workers}) + "\n")
+                        settings = {"time_limit_s": limit, "workers": args.workers, "seed": args.seed}
+                        out.write(json.dumps(row | settings) + "\n")
         rows = [done[p.stem] for p in paths]
         summary = summarise(name, rows, index) | {"time_limit_s": limit}
         report(summary)
         summaries.append(summary)
     total = time.perf_counter() - started
     print(
-        json.dumps({"workers": args.workers, "processes": args.processes, "wall_s": total, "sets": summaries})
+        json.dumps(
+            {
+                "workers": args.workers,
+                "processes": args.processes,
+                "seed": args.seed,
+                "wall_s": total,
+                "sets": summaries,
+            }
+        )
     )
 
 
