@@ -632,11 +632,16 @@ class _StatsWorker:
         low = rows.min(axis=1)
         span = rows.max(axis=1) - low
         spread = span > 0
+        # Below this span (subnormal) (bins - 1) / span overflows: such rows divide first.
+        small = spread & (span <= (bins - 1) / sys.float_info.max)
+        tiny = np.flatnonzero(small)
         # (x - low) * scale <= (bins - 1)(1 + 3 eps): adding the row offset and truncating
         # keeps every key inside its row's bins, and the map is non-decreasing in x.
-        scale = np.divide(bins - 1, span, out=np.zeros(count), where=spread)
+        scale = np.divide(bins - 1, span, out=np.zeros(count), where=spread & ~small)
         np.subtract(rows, low[:, None], out=work)
         work *= scale[:, None]
+        if len(tiny):
+            work[tiny] = (rows[tiny] - low[tiny, None]) / span[tiny, None] * (bins - 1)
         work += self.offsets[:count]
         np.copyto(keys, work, casting="unsafe")
         cumulative = np.zeros(count * bins + 1, dtype=np.intp)
@@ -695,7 +700,11 @@ class _Ranker:
     ) -> np.ndarray | None:
         """The argsort of a non-constant ``row`` (min ``low``, max ``high``), or None on ties."""
         np.subtract(row, low, out=scaled)
-        scaled *= 4294967040.0 / (high - low)  # keys <= 2**32 - 256 even after rounding
+        if high - low > 4294967040.0 / sys.float_info.max:
+            scaled *= 4294967040.0 / (high - low)  # keys <= 2**32 - 256 even after rounding
+        else:  # a subnormal spread, where the factor would overflow: divide first
+            scaled /= high - low
+            scaled *= 4294967040.0
         keys[...] = scaled
         halves = keys.view(np.uint16)
         first = _LOW_HALF

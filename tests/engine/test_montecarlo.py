@@ -282,6 +282,18 @@ def test_histogram_percentiles_equal_numpy_on_awkward_rows(iterations):
     assert out["percentiles"][1].tolist() == [12.5, 12.5, 12.5] and out["std"][1] == 0
 
 
+def test_percentiles_of_rows_spread_over_subnormal_values():
+    # Hypothesis found a PERT estimate of 0 / 0 / 5e-324 days: (bins - 1) / span overflowed.
+    rng = np.random.default_rng(5)
+    rows = np.array([rng.integers(0, 4, 500) * 5e-324, np.where(rng.random(500) < 0.5, 0.0, 5e-324)])
+    out = _row_statistics(rows)
+    expected = np.percentile(rows, mc.PERCENTILES, axis=1).T
+    np.testing.assert_allclose(out["percentiles"], expected, rtol=0, atol=5e-324)
+    assert (out["percentiles"] >= 0).all() and (out["percentiles"] <= rows.max(axis=1)[:, None]).all()
+    result = simulate([Activity("N0", 0.0, 0.0, 5e-324)], [], iterations=64, seed=0)
+    assert 0 <= result.project.p50 <= result.project.p80 <= result.project.p95 <= 5e-324
+
+
 def test_radix_spearman_equals_reference_with_ties_and_near_collisions():
     rng = np.random.default_rng(4)
     n = 4_000
@@ -303,6 +315,7 @@ def test_radix_spearman_equals_reference_with_ties_and_near_collisions():
         "ties": np.round(base),
         "constant": np.full(n, 3.0),
         "outlier": np.concatenate(([1e9], base[1:])),
+        "subnormal": rng.permutation(n) * 5e-324,  # spread so small 2**32 / spread overflows
     }
     for name, row in rows.items():
         expected = _spearman_reference(row, project)
