@@ -457,8 +457,8 @@ class _CpSatRun:
         params.max_time_in_seconds = max(deadline - time.perf_counter() - CP_SAT_STOP_S, 0.001)
         params.num_workers = num_workers
         params.random_seed = seed
-        # The LP-free full-problem worker (plus CP-SAT's interleaved scheduling LNS) proves and
-        # improves faster on PSPLIB than the default LP worker: more nodes per second.
+        # The LP-free full-problem worker proves and improves faster on PSPLIB than the default
+        # LP worker: more nodes per second. With one worker it runs alone (no LNS).
         params.subsolvers.append("no_lp")
         status = self.solver.solve(model)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -513,17 +513,22 @@ class _Islands:
 
     def evolve_in_turn(self, stop: Callable[[], bool]) -> None:
         """A generation of each population in turn until ``stop()`` or the lower bound."""
-        while not self.met() and not stop():
-            self.ahead.evolve(lower_bound=self.bound, generations=1)
-            self.behind.evolve(lower_bound=self.bound, generations=1)
+        done = lambda: self.met() or stop()  # noqa: E731
+        while not done():
+            for population in (self.ahead, self.behind):
+                population.evolve(lower_bound=self.bound, generations=1, stop=done)
 
     def best(self) -> list[int]:
         """The shorter of the two best schedules, the reversed one read forward in time."""
         ahead = list(self.ahead.result().starts)
-        reverse = self.behind.result().starts
-        end = makespan_of(self.problem, reverse)
-        behind = [end - s - d for s, d in zip(reverse, self.problem.durations, strict=True)]
+        behind = forward_in_time(self.problem, self.behind.result().starts)
         return min(ahead, behind, key=lambda starts: makespan_of(self.problem, starts))
+
+
+def forward_in_time(problem: RcpspProblem, reverse: Sequence[int]) -> list[int]:
+    """A schedule of ``problem.reversed()`` read backwards: a schedule of ``problem``."""
+    end = makespan_of(problem, reverse)
+    return [end - s - d for s, d in zip(reverse, problem.durations, strict=True)]
 
 
 def _solve_bidirectional(
@@ -538,7 +543,7 @@ def _solve_bidirectional(
     of 4 in 0.3 s and ~2 of 3 in 1 s; the reversed project in 11 of 12 in 1 s.
     """
     islands = _Islands(problem, seed)
-    islands.evolve_apart(GA_SHARE_SMALL * (deadline - started))
+    islands.evolve_apart(min(GA_SHARE_SMALL * (deadline - started), deadline - time.perf_counter()))
     run = _CpSatRun(problem, islands.best())
     if run.optimal or deadline - time.perf_counter() <= 0.01:
         return run.solution("genetic", started)
@@ -546,7 +551,8 @@ def _solve_bidirectional(
 
     def beside() -> None:
         islands.evolve_in_turn(lambda: cp_done.is_set() or islands.best_makespan <= run.bound)
-        if islands.best_makespan <= run.bound:
+        # stop_search() is lost while CP-SAT has not started: ask until it has returned
+        while islands.best_makespan <= run.bound and not cp_done.wait(0.005):
             run.solver.stop_search()
 
     def on_bound(value: float) -> None:

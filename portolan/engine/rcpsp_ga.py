@@ -177,15 +177,16 @@ class Population:
                 break
             if stop is not None and stop():
                 break
-            # a stream of its own for every generation: no overlap between seeds
+            step = min(GENERATIONS_PER_CALL, generations - done) if generations else GENERATIONS_PER_CALL
+            # a stream of its own for every call: no overlap between seeds
             stream = int(np.random.SeedSequence([self.seed, self.generations]).generate_state(1)[0])
             self.schedules += _evolve(
-                self.lists, self.fitness, GENERATIONS_PER_CALL, stream, self.mutation, self.shift,
+                self.lists, self.fitness, step, stream, self.mutation, self.shift,
                 lower_bound, a.durations, a.demands, a.capacities, a.pred_ptr, a.pred_idx,
                 a.succ_ptr, a.succ_idx, a.topo_rank, a.direct,
             )  # fmt: skip
-            done += GENERATIONS_PER_CALL
-            self.generations += GENERATIONS_PER_CALL
+            done += step
+            self.generations += step
 
     def result(self) -> GaResult:
         """The best list's schedule."""

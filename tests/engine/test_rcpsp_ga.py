@@ -1,16 +1,17 @@
 """The genetic algorithm's compiled kernels against the pure-Python reference, and its results."""
 
+import math
 import random
 import time
 
 import numba as nb
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from portolan.engine import rcpsp, rcpsp_ga
-from portolan.engine.psplib import read_index, read_sm
+from portolan.engine.psplib import read_index, read_makespans, read_sm
 from portolan.engine.rcpsp import (
     GA_FROM_JOBS,
     RcpspProblem,
@@ -197,23 +198,71 @@ def test_a_population_evolved_in_steps_is_the_one_evolved_at_once() -> None:
 def test_the_reversed_island_is_read_forward_in_time() -> None:
     problem = read_sm(DATA / "j30" / "j3029_8.sm")
     islands = rcpsp._Islands(problem, seed=0)
-    rounds = iter(range(3))
-    islands.evolve_in_turn(lambda: next(rounds, None) is None)
+    assert (islands.behind.arrays.direct == islands.ahead.arrays.direct.T).all()  # arcs turned round
+    islands.evolve_in_turn(lambda: islands.behind.generations >= 3)
     assert islands.ahead.generations == islands.behind.generations == 3
+    behind = islands.behind.result()
+    forward = rcpsp.forward_in_time(problem, behind.starts)
+    assert validate_schedule(problem, forward) == []
+    assert makespan_of(problem, forward) == behind.makespan
     best = islands.best()
     assert validate_schedule(problem, best) == []
     assert makespan_of(problem, best) == islands.best_makespan
-    assert islands.best_makespan == min(islands.ahead.result().makespan, islands.behind.result().makespan)
+    assert islands.best_makespan == min(islands.ahead.result().makespan, behind.makespan)
 
 
-@settings(max_examples=30, deadline=None)
+def test_a_population_stops_when_asked_and_the_shift_reaches_the_kernel() -> None:
+    problem = read_sm(DATA / "j30" / "j3013_1.sm")
+    asked = rcpsp._population(problem, 40, seed=1, shift=False)
+    asked.evolve(generations=5, stop=lambda: asked.generations >= 2)
+    assert asked.generations == 2
+    swapped = rcpsp._population(problem, 40, seed=1, shift=False)
+    shifted = rcpsp._population(problem, 40, seed=1, shift=True)
+    assert (swapped.lists == shifted.lists).all()
+    swapped.evolve(generations=2)
+    shifted.evolve(generations=2)
+    assert (swapped.lists != shifted.lists).any()
+
+
+def _optimum(problem: RcpspProblem) -> int:
+    """The shortest makespan over every precedence-feasible list (serial SGS reaches an optimum)."""
+    best = math.inf
+
+    def extend(order: list[int], left: set[int]) -> None:
+        nonlocal best
+        if not left:
+            best = min(best, makespan_of(problem, serial_sgs(problem, order)))
+        for job in sorted(left):
+            if all(p not in left for p in problem.predecessors[job]):
+                extend([*order, job], left - {job})
+
+    extend([], set(range(problem.n_jobs)))
+    return int(best)
+
+
+@settings(max_examples=40, deadline=None)
 @given(rcpsp_problems(), st.integers(0, 3))
 def test_the_bidirectional_search_gives_valid_schedules_and_sound_bounds(
     problem: RcpspProblem, seed: int
 ) -> None:
+    assume(problem.n_jobs <= 6)
     started = time.perf_counter()
     solution = rcpsp._solve_bidirectional(problem, started + 0.3, 2, seed, started)
     assert validate_schedule(problem, solution.starts) == []
-    assert solution.makespan >= solution.lower_bound >= lower_bound(problem)
+    optimum = _optimum(problem)
+    assert solution.makespan >= optimum >= solution.lower_bound >= lower_bound(problem)
     assert solution.optimal == (solution.makespan == solution.lower_bound)
+    assert not solution.optimal or solution.makespan == optimum
     assert solution.makespan <= makespan_of(problem, genetic_schedule(problem, generations=0, population=50))
+
+
+@pytest.mark.parametrize("name", ["j3013_1", "j3029_2", "j3045_2", "j3025_4", "j3041_10", "j3037_6"])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_the_bidirectional_search_never_claims_more_than_the_published_optimum(name: str, seed: int) -> None:
+    problem = read_sm(DATA / "j30" / f"{name}.sm")
+    optimum = read_makespans(DATA / "solutions" / "j30opt.sm")[name]
+    started = time.perf_counter()
+    solution = rcpsp._solve_bidirectional(problem, started + 0.4, 2, seed, started)
+    assert validate_schedule(problem, solution.starts) == []
+    assert solution.lower_bound <= optimum <= solution.makespan
+    assert not solution.optimal or solution.makespan == optimum
