@@ -451,7 +451,7 @@ class _CpSatRun:
         return self.bound >= self.best_ms
 
     def solve(self, deadline: float, num_workers: int, seed: int) -> None:
-        model, starts, makespan = _rcpsp_model(self.problem, self.best, self.best_ms)
+        model, starts, _ = _rcpsp_model(self.problem, self.best, self.best_ms)
         params = self.solver.parameters
         # What is left once the model is built, less what CP-SAT takes to stop and report.
         params.max_time_in_seconds = max(deadline - time.perf_counter() - CP_SAT_STOP_S, 0.001)
@@ -463,16 +463,16 @@ class _CpSatRun:
         status = self.solver.solve(model)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             self.ran = True
-            if self.solver.value(makespan) < self.best_ms:
-                self.offer([self.solver.value(s) for s in starts])
+            self.offer([self.solver.value(s) for s in starts])
             self.bound = max(self.bound, math.ceil(self.solver.best_objective_bound - 1e-6))
         elif status == cp_model.INFEASIBLE:
             self.bound = self.best_ms  # nothing shorter than the start exists
 
     def offer(self, starts: Sequence[int]) -> None:
         """Keep ``starts`` if it is shorter than the best schedule so far."""
-        if makespan_of(self.problem, starts) < self.best_ms:
-            self.best, self.best_ms = list(starts), makespan_of(self.problem, starts)
+        makespan = makespan_of(self.problem, starts)
+        if makespan < self.best_ms:
+            self.best, self.best_ms = list(starts), makespan
 
     def solution(self, method: str, started: float) -> RcpspSolution:
         return RcpspSolution(

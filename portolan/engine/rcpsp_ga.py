@@ -177,7 +177,9 @@ class Population:
                 break
             if stop is not None and stop():
                 break
-            step = min(GENERATIONS_PER_CALL, generations - done) if generations else GENERATIONS_PER_CALL
+            step = GENERATIONS_PER_CALL
+            if generations is not None:
+                step = min(step, generations - done)
             # a stream of its own for every call: no overlap between seeds
             stream = int(np.random.SeedSequence([self.seed, self.generations]).generate_state(1)[0])
             self.schedules += _evolve(
